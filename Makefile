@@ -1,0 +1,39 @@
+# Two commands on a fresh clone: `make run` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run sync test lint soak bench references clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/marketbot run
+
+sync: install
+	$(BIN)/marketbot sync
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+soak: install
+	$(BIN)/python -m pytest -q -m soak -p no:cacheprovider -o addopts=""
+
+bench: install
+	$(BIN)/python -m bench
+
+references: install
+	$(BIN)/python -m tests.analytics.make_references
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,261 @@
+"""The market-data service: answers from the cache, fetching only what is missing.
+
+``MarketData.history(symbols, start, end)`` is the one entry point the analytics use.
+It works out, per symbol, which dates in the range the cache cannot vouch for, asks the
+source for all of them in **one** call, stores the answer atomically, and reads the range
+back from SQLite. Rules:
+
+* A day is settled once the UTC date has moved past it at fetch time: a range fetched on
+  the 10th covers the 9th and earlier for good. Days not yet settled when fetched (today's
+  live bar) are trusted for ``latest_ttl`` and then fetched again.
+* When the source fails, whatever the cache holds is served, marked stale, with the reason.
+  With nothing cached, the symbol is reported as having no data — never invented.
+* A source answer is written only when it is a success; an "empty" success over a range
+  where the cache already has rows is treated as a failure (Yahoo glitches return empty
+  frames), so bad answers never replace good rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from analytics.breaker import CircuitBreaker
+from analytics.cache import Cache, FetchRecord
+from analytics.errors import RateLimitedError, SourceError
+from analytics.sources.base import Bar, Source, SymbolHistory
+from analytics.symbols import currency_from_suffix
+
+log = logging.getLogger(__name__)
+
+ONE_DAY = timedelta(days=1)
+#: The earliest time zone is UTC+14: "today" anywhere on Earth is at most this date.
+_EARLIEST_ZONE = timedelta(hours=14)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def latest_possible_day(now: datetime) -> date:
+    """The latest calendar date that has begun anywhere (so may carry a bar)."""
+    return (now + _EARLIEST_ZONE).date()
+
+
+@dataclass(slots=True)
+class Series:
+    """Daily closes of one symbol, oldest first, as read from the cache."""
+
+    symbol: str
+    currency: str
+    bars: list[Bar]
+    stale: bool = False
+    stale_reason: str | None = None
+    days: list[date] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.days = [b.day for b in self.bars]
+
+    def index_on_or_before(self, day: date) -> int | None:
+        """Index of the last bar on or before ``day``, or None."""
+        i = bisect.bisect_right(self.days, day) - 1
+        return i if i >= 0 else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def has_adj_close(self) -> bool:
+        return any(b.adj_close is not None for b in self.bars)
+
+
+@dataclass(slots=True)
+class History:
+    """What :meth:`MarketData.history` found: usable series and the reasons for the rest."""
+
+    series: dict[str, Series]
+    problems: dict[str, str]
+    unknown: list[str]
+
+    @property
+    def stale(self) -> bool:
+        return any(s.stale for s in self.series.values())
+
+
+@dataclass(slots=True)
+class _Outcome:
+    ok: bool = True
+    kind: str | None = None
+    message: str | None = None
+
+
+class MarketData:
+    """Cached access to daily prices from one source."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        source: Source,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        latest_ttl: timedelta = timedelta(minutes=15),
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.cache = cache
+        self.source = source
+        self.clock = clock
+        self.latest_ttl = latest_ttl
+        self.breaker = breaker or CircuitBreaker(clock)
+        # Fetch decisions are serialized so two threads never fetch the same gap twice.
+        self._fetch_lock = threading.Lock()
+
+    @property
+    def source_label(self) -> str:
+        return self.source.label
+
+    def today(self) -> date:
+        return latest_possible_day(self.clock())
+
+    # -- public ---------------------------------------------------------------------------
+    def history(self, symbols: Sequence[str], start: date, end: date) -> History:
+        """Bars for ``start <= day <= end`` of each symbol, fetching what the cache lacks."""
+        outcomes = self.ensure(symbols, start, end)
+        series: dict[str, Series] = {}
+        problems: dict[str, str] = {}
+        unknown: list[str] = []
+        for symbol in symbols:
+            outcome = outcomes.get(symbol, _Outcome())
+            bars = self.cache.bars(symbol, start, end)
+            if not bars:
+                if outcome.kind == "not_found":
+                    unknown.append(symbol)
+                    problems[symbol] = "unknown symbol"
+                elif outcome.kind == "no_history":
+                    problems[symbol] = f"no usable daily history ({outcome.message})"
+                elif not outcome.ok:
+                    problems[symbol] = f"no data could be had ({outcome.message})"
+                else:
+                    problems[symbol] = (
+                        f"no prices between {start.isoformat()} and {end.isoformat()}"
+                    )
+                continue
+            s = Series(symbol, self.currency(symbol), bars)
+            if not outcome.ok:
+                s.stale = True
+                s.stale_reason = outcome.message
+            series[symbol] = s
+        return History(series, problems, unknown)
+
+    def currency(self, symbol: str) -> str:
+        meta = self.cache.symbol_meta(symbol)
+        if meta and meta.currency:
+            return meta.currency
+        return currency_from_suffix(symbol)
+
+    def name(self, symbol: str) -> str | None:
+        meta = self.cache.symbol_meta(symbol)
+        return meta.name if meta else None
+
+    def last_day(self, symbol: str, on_or_before: date) -> date | None:
+        return self.cache.last_day(symbol, on_or_before)
+
+    # -- fetching -------------------------------------------------------------------------
+    def missing_ranges(
+        self, records: Sequence[FetchRecord], start: date, end: date, now: datetime
+    ) -> list[tuple[date, date]]:
+        """Parts of ``[start, end]`` that no fetch record vouches for at ``now``."""
+        end = min(end, latest_possible_day(now))
+        if end < start:
+            return []
+        covered: list[tuple[date, date]] = []
+        for r in records:
+            if now - r.fetched_at < self.latest_ttl:
+                hi = r.end
+            else:
+                hi = min(r.end, r.fetched_at.date() - ONE_DAY)
+            if hi >= r.start:
+                covered.append((r.start, hi))
+        covered.sort()
+        gaps: list[tuple[date, date]] = []
+        cursor = start
+        for lo, hi in covered:
+            if hi < cursor:
+                continue
+            if lo > end:
+                break
+            if lo > cursor:
+                gaps.append((cursor, lo - ONE_DAY))
+            cursor = max(cursor, hi + ONE_DAY)
+            if cursor > end:
+                break
+        if cursor <= end:
+            gaps.append((cursor, end))
+        return gaps
+
+    def ensure(self, symbols: Sequence[str], start: date, end: date) -> dict[str, _Outcome]:
+        """Fetch, in one source call, every missing range of ``symbols`` within the range."""
+        outcomes: dict[str, _Outcome] = {}
+        with self._fetch_lock:
+            now = self.clock()
+            records = self.cache.fetches_many(symbols)
+            need: dict[str, list[tuple[date, date]]] = {}
+            for symbol in symbols:
+                gaps = self.missing_ranges(records[symbol], start, end, now)
+                if gaps:
+                    need[symbol] = gaps
+            if not need:
+                return outcomes
+            if not self.breaker.allow():
+                until = self.breaker.open_until
+                msg = "source paused after repeated rate limits" + (
+                    f" until {until:%H:%M} UTC" if until else ""
+                )
+                return {s: _Outcome(False, "failed", msg) for s in need}
+            lo = min(g[0] for gaps in need.values() for g in gaps)
+            hi = max(g[1] for gaps in need.values() for g in gaps)
+            try:
+                results = self.source.fetch_history(list(need), lo, hi)
+            except RateLimitedError as exc:
+                self.breaker.record_rate_limit()
+                log.warning("source rate limited: %s", exc)
+                return {
+                    s: _Outcome(False, "failed", "rate limited by the data source") for s in need
+                }
+            except SourceError as exc:
+                self.breaker.record_rate_limit()
+                log.warning("source failed: %s", exc)
+                return {s: _Outcome(False, "failed", f"data source failed: {exc}") for s in need}
+            self.breaker.record_success()
+            for symbol in need:
+                result = results.get(symbol) or SymbolHistory(
+                    symbol, error="missing from the source's answer", error_kind="failed"
+                )
+                outcomes[symbol] = self._store(result, lo, hi, now)
+        return outcomes
+
+    def _store(self, result: SymbolHistory, lo: date, hi: date, now: datetime) -> _Outcome:
+        symbol = result.symbol
+        if not result.ok:
+            kind = result.error_kind or "failed"
+            self.cache.record_symbol_error(symbol, kind, result.error or kind, now)
+            return _Outcome(False, kind, result.error)
+        bars = [b for b in result.bars if lo <= b.day <= hi and b.is_valid()]
+        if not bars and self.cache.count_bars(symbol, lo, hi) > 0:
+            msg = "source returned no rows where the cache has some; kept the cache"
+            self.cache.record_symbol_error(symbol, "failed", msg, now)
+            return _Outcome(False, "failed", msg)
+        self.cache.store_fetch(symbol, lo, hi, bars, now)
+        if result.currency or result.name or result.timezone:
+            self.cache.save_symbol_meta(
+                symbol,
+                currency=result.currency,
+                name=result.name,
+                timezone=result.timezone,
+                now=now,
+            )
+        return _Outcome()

@@ -1,0 +1,33 @@
+"""The services a command needs, built once per process and shared by every command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from analytics.baskets import BasketStore
+from analytics.cache import Cache
+from analytics.market import MarketData, utc_now
+from analytics.sources.base import Source
+
+
+@dataclass(slots=True)
+class Services:
+    cache: Cache
+    market: MarketData
+    baskets: BasketStore
+    clock: Callable[[], datetime] = utc_now
+    started_at: datetime = field(default_factory=utc_now)
+
+    @classmethod
+    def build(
+        cls, cache: Cache, source: Source, clock: Callable[[], datetime] = utc_now
+    ) -> Services:
+        market = MarketData(cache, source, clock=clock)
+        return cls(
+            cache=cache, market=market, baskets=BasketStore(cache), clock=clock, started_at=clock()
+        )
+
+    def close(self) -> None:
+        self.cache.close()

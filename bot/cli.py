@@ -1,0 +1,106 @@
+"""The ``marketbot`` command line.
+
+* ``marketbot ask '/returns target:mag7 period:ytd' [--json] [--chart-out FILE]`` runs a
+  command exactly as typed in Discord and prints the reply. Exit status: 0 answered,
+  2 the input was wrong, 3 no data could be had, 1 an internal error (logged with an id).
+* ``marketbot run`` starts the Discord bot; ``marketbot sync`` syncs slash commands and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from analytics.errors import MarketbotError
+
+NO_TOKEN_HELP = """\
+No DISCORD_TOKEN is set, so the Discord bot cannot start.
+
+To run the bot: create an application at https://discord.com/developers/applications,
+add a bot, copy its token, and put it in .env (see .env.example):
+    DISCORD_TOKEN=your-token-here
+then run `make run` again.
+
+Meanwhile the console answers every command exactly as Discord would, e.g.:
+    .venv/bin/marketbot ask '/returns target:mag7 period:ytd'
+    .venv/bin/marketbot ask '/compare left:china-titans right:mag7 start:2024-12-31 end:2025-03-07'
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="marketbot", description="Stock-market answers, from Discord or here."
+    )
+    sub = p.add_subparsers(dest="action", required=True)
+    ask = sub.add_parser("ask", help="run one slash command as typed in Discord")
+    ask.add_argument("command", help="e.g. '/returns target:mag7 period:ytd'")
+    ask.add_argument("--json", action="store_true", help="print the structured result")
+    ask.add_argument("--chart-out", type=Path, help="write the reply's chart (PNG) here")
+    sub.add_parser("run", help="start the Discord bot")
+    sub.add_parser("sync", help="sync slash commands with Discord and exit")
+    return p
+
+
+def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
+    from bot.settings import load_settings
+    from bot.wiring import build_services
+    from commands.registry import run_text
+    from commands.spec import Context
+
+    settings = load_settings()
+    services = build_services(settings)
+    try:
+        ctx = Context(
+            services, guild_id=0, user_id=0, can_manage=True, want_image=chart_out is not None
+        )
+        reply = run_text(command, ctx)
+    finally:
+        services.close()
+    if reply.exit_code:
+        print(f"marketbot: {reply.description}", file=sys.stderr)
+        return reply.exit_code
+    if chart_out is not None:
+        if reply.image is None:
+            print("marketbot: this reply has no chart; nothing written.", file=sys.stderr)
+        else:
+            chart_out.write_bytes(reply.image)
+    if as_json:
+        print(json.dumps(reply.data, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(reply.to_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.action == "ask":
+            return ask(args.command, args.json, args.chart_out)
+        from bot.settings import load_settings
+
+        settings = load_settings()
+        if not settings.has_token:
+            print(NO_TOKEN_HELP, file=sys.stderr)
+            return 2
+        from bot import app
+
+        if args.action == "run":
+            return app.run(settings)
+        return app.sync_only(settings)
+    except MarketbotError as exc:
+        print(f"marketbot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the console never shows a traceback
+        logging.getLogger("marketbot").debug("unexpected error", exc_info=True)
+        print(f"marketbot: internal error: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

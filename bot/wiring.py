@@ -1,0 +1,23 @@
+"""Build the services (cache, source, market) a process needs from its settings."""
+
+from __future__ import annotations
+
+from analytics.cache import Cache
+from analytics.services import Services
+from analytics.sources.base import Source
+from bot.settings import Settings
+
+
+def make_source(settings: Settings) -> Source:
+    folder = settings.csv_folder
+    if folder is not None:
+        from analytics.sources.csvdir import CsvFolderSource
+
+        return CsvFolderSource(folder)
+    from analytics.sources.yahoo import YahooSource
+
+    return YahooSource(base_url=settings.yahoo_base_url)
+
+
+def build_services(settings: Settings) -> Services:
+    return Services.build(Cache(settings.db_path), make_source(settings))

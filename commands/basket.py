@@ -1,0 +1,187 @@
+"""/basket create|add|remove|delete|show|list: per-server custom baskets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analytics.baskets import PRESETS, Basket, check_member_count, validate_name
+from analytics.errors import UserInputError
+from analytics.symbols import parse_symbol_list
+from commands.reply import Field, Reply, table
+from commands.spec import CommandSpec, Context, GroupSpec, Option
+
+NAME = Option(
+    "name", "Basket name: 1-32 of a-z 0-9 -", required=True, autocomplete="basket", max_length=32
+)
+MEMBERS = Option(
+    "members", "Comma-separated symbols, e.g. AAPL,MSFT,0700.HK", required=True, max_length=600
+)
+
+
+def _check_exist(ctx: Context, symbols: list[str]) -> str:
+    """Refuse symbols the source says do not exist; a source outage is not a refusal."""
+    market = ctx.services.market
+    today = market.today()
+    from datetime import timedelta
+
+    history = market.history(tuple(symbols), today - timedelta(days=10), today)
+    if history.unknown:
+        raise UserInputError(
+            f"Unknown symbol{'s' if len(history.unknown) > 1 else ''}: "
+            f"{', '.join(history.unknown)}. Nothing was changed."
+        )
+    failed = [s for s, why in history.problems.items() if why.startswith("no data could be had")]
+    return f"Could not verify {', '.join(failed)} (data source unavailable)." if failed else ""
+
+
+def _basket_reply(title: str, basket: Basket, note: str = "") -> Reply:
+    return Reply(
+        title=title,
+        description=", ".join(basket.members),
+        fields=[Field("Members", str(len(basket.members)))]
+        + ([Field("Note", note, False)] if note else []),
+        tone="info",
+        data={
+            "command": "basket",
+            "guild_id": basket.guild_id,
+            "name": basket.name,
+            "members": list(basket.members),
+        },
+    )
+
+
+def run_create(ctx: Context, options: dict[str, Any]) -> Reply:
+    name = validate_name(options["name"])
+    members = parse_symbol_list(options["members"])
+    if ctx.services.baskets.get(ctx.guild_id, name):
+        raise UserInputError(
+            f"A basket named '{name}' already exists on this server; use /basket add."
+        )
+    note = _check_exist(ctx, members)
+    basket = ctx.services.baskets.create(ctx.guild_id, name, members, ctx.user_id, ctx.clock())
+    return _basket_reply(f"Created basket {basket.name}", basket, note)
+
+
+def run_add(ctx: Context, options: dict[str, Any]) -> Reply:
+    store = ctx.services.baskets
+    name = options["name"].strip().lower()
+    adding = parse_symbol_list(options["members"])
+    current = store.get(ctx.guild_id, name)
+    if current is None:
+        raise store.unknown(ctx.guild_id, name)
+    check_member_count(list(dict.fromkeys([*current.members, *adding])))
+    note = _check_exist(ctx, adding)
+
+    def change(old: list[str]) -> list[str]:
+        merged = list(dict.fromkeys([*old, *adding]))
+        check_member_count(merged)
+        return merged
+
+    basket = store.update_members(ctx.guild_id, name, change, ctx.clock())
+    return _basket_reply(f"Updated basket {basket.name}", basket, note)
+
+
+def run_remove(ctx: Context, options: dict[str, Any]) -> Reply:
+    store = ctx.services.baskets
+    name = options["name"].strip().lower()
+    removing = set(parse_symbol_list(options["members"]))
+
+    def change(old: list[str]) -> list[str]:
+        missing = removing - set(old)
+        if missing:
+            raise UserInputError(
+                f"Not in {name}: {', '.join(sorted(missing))}. Nothing was changed."
+            )
+        left = [s for s in old if s not in removing]
+        if not left:
+            raise UserInputError(f"That would leave {name} empty; use /basket delete instead.")
+        return left
+
+    basket = store.update_members(ctx.guild_id, name, change, ctx.clock())
+    return _basket_reply(f"Updated basket {basket.name}", basket)
+
+
+def run_delete(ctx: Context, options: dict[str, Any]) -> Reply:
+    name = options["name"].strip().lower()
+    ctx.services.baskets.delete(ctx.guild_id, name)
+    return Reply(
+        title=f"Deleted basket {name}", tone="info", data={"command": "basket", "deleted": name}
+    )
+
+
+def run_show(ctx: Context, options: dict[str, Any]) -> Reply:
+    name = options["name"].strip().lower()
+    if name in PRESETS:
+        members = PRESETS[name]
+        return Reply(
+            title=f"Preset basket {name}",
+            description=", ".join(members),
+            tone="info",
+            data={"command": "basket", "name": name, "members": list(members), "preset": True},
+        )
+    basket = ctx.services.baskets.get(ctx.guild_id, name)
+    if basket is None:
+        raise ctx.services.baskets.unknown(ctx.guild_id, name)
+    reply = _basket_reply(f"Basket {basket.name}", basket)
+    reply.fields.append(Field("Updated", basket.updated_at[:16].replace("T", " ") + " UTC"))
+    return reply
+
+
+def run_list(ctx: Context, options: dict[str, Any]) -> Reply:
+    mine = ctx.services.baskets.list(ctx.guild_id)
+    rows = [["Name", "Members"]]
+    rows += [[n, ", ".join(m)[:60]] for n, m in PRESETS.items()]
+    rows += [[b.name, ", ".join(b.members)[:60]] for b in mine]
+    return Reply(
+        title="Baskets",
+        description=table(rows, "ll"),
+        fields=[Field("Presets", str(len(PRESETS))), Field("This server", str(len(mine)))],
+        tone="info",
+        data={
+            "command": "basket",
+            "presets": {k: list(v) for k, v in PRESETS.items()},
+            "baskets": {b.name: list(b.members) for b in mine},
+        },
+    )
+
+
+BASKET = GroupSpec(
+    "basket",
+    "This server's custom baskets",
+    subcommands=(
+        CommandSpec(
+            "create",
+            "Create a basket (Manage Server)",
+            run_create,
+            (NAME, MEMBERS),
+            "/basket create name:ev members:1211.HK,TSLA,NIO",
+            admin=True,
+        ),
+        CommandSpec(
+            "add",
+            "Add symbols to a basket (Manage Server)",
+            run_add,
+            (NAME, MEMBERS),
+            "/basket add name:ev members:XPEV",
+            admin=True,
+        ),
+        CommandSpec(
+            "remove",
+            "Remove symbols from a basket (Manage Server)",
+            run_remove,
+            (NAME, MEMBERS),
+            "/basket remove name:ev members:XPEV",
+            admin=True,
+        ),
+        CommandSpec(
+            "delete",
+            "Delete a basket (Manage Server)",
+            run_delete,
+            (NAME,),
+            "/basket delete name:ev",
+            admin=True,
+        ),
+        CommandSpec("show", "Show a basket's members", run_show, (NAME,), "/basket show name:mag7"),
+        CommandSpec("list", "List presets and this server's baskets", run_list, (), "/basket list"),
+    ),
+)

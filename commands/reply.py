@@ -1,0 +1,121 @@
+"""The reply object every command returns, and its plain-text rendering for the console.
+
+Commands are pure functions ``(context, options) -> Reply``; the console and Discord only
+render. ``data`` is the structured result printed by ``--json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Tone = Literal["gain", "loss", "neutral", "error", "info"]
+
+
+@dataclass(slots=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(slots=True)
+class Reply:
+    title: str
+    description: str = ""
+    fields: list[Field] = field(default_factory=list)
+    tone: Tone = "neutral"
+    footer: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    image: bytes | None = None
+    image_name: str = "chart.png"
+    caption: str = ""
+    ephemeral: bool = False
+    exit_code: int = 0
+    stale: bool = False
+
+    @classmethod
+    def error(cls, message: str, exit_code: int = 2) -> Reply:
+        return cls(
+            title="Can't answer that",
+            description=message,
+            tone="error",
+            ephemeral=True,
+            exit_code=exit_code,
+            data={"error": message, "exit_code": exit_code},
+        )
+
+    def to_text(self) -> str:
+        """A console rendering: title, description, fields, footer."""
+        parts = [self.title + (" [stale]" if self.stale else "")]
+        if self.description:
+            parts.append(_strip_code_fences(self.description))
+        for f in self.fields:
+            value = _strip_code_fences(f.value)
+            sep = "\n" if "\n" in value else " "
+            parts.append(f"{f.name}:{sep}{value}")
+        if self.caption:
+            parts.append(self.caption)
+        if self.footer:
+            parts.append(self.footer)
+        return "\n".join(parts)
+
+
+def _strip_code_fences(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith("```"))
+
+
+def pct(value: float | None, digits: int = 2) -> str:
+    """``+42.83%`` / ``-10.31%`` / ``n/a``."""
+    if value is None:
+        return "n/a"
+    return f"{value:+.{digits}f}%"
+
+
+def tone_of(value: float | None) -> Tone:
+    if value is None:
+        return "neutral"
+    return "gain" if value > 0 else "loss" if value < 0 else "neutral"
+
+
+def money(value: float | None, currency: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        text = f"{value:,.2f}"
+    elif abs(value) >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.4f}"
+    return f"{text} {currency}".strip()
+
+
+def big_money(value: float | None) -> str:
+    """``$1.23T``, ``$439.0B``, ``-$12.5M``."""
+    if value is None:
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if v >= size:
+            return f"{sign}${v / size:,.2f}{unit}"
+    return f"{sign}${v:,.0f}"
+
+
+def table(rows: list[list[str]], align: str = "") -> str:
+    """A monospace table in a code block (aligned in Discord and the console).
+
+    ``align`` has one letter per column: ``l`` or ``r`` (default ``l`` for the first
+    column, ``r`` for the rest).
+    """
+    if not rows:
+        return ""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            a = align[i] if i < len(align) else ("l" if i == 0 else "r")
+            cells.append(cell.ljust(widths[i]) if a == "l" else cell.rjust(widths[i]))
+        lines.append("  ".join(cells).rstrip())
+    return "```\n" + "\n".join(lines) + "\n```"
