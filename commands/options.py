@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.baskets import Target
-from analytics.periods import PERIODS, Period, parse_period
+from analytics.periods import PERIODS, Period, parse_date, parse_period
 from commands.spec import Context, Option
 
 PERIOD = Option("period", "Named period (default ytd); or use start:/end:", choices=PERIODS)
-START = Option("start", "Start date YYYY-MM-DD (instead of period:)", max_length=10)
-END = Option("end", "End date YYYY-MM-DD (default: the latest close)", max_length=10)
+START = Option(
+    "start", "Start date YYYY-MM-DD (instead of period:)", max_length=10, check=parse_date
+)
+END = Option(
+    "end", "End date YYYY-MM-DD (default: the latest close)", max_length=10, check=parse_date
+)
 BASIS = Option(
     "basis",
     "price: Close (default); total: Adj Close, dividends included",

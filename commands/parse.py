@@ -121,6 +121,8 @@ def _convert(spec: CommandSpec, option: Option, value: Any) -> Any:
             raise UserInputError(f"{label}: give a channel (#name or its id).")
         return int(text)
     text = str(value).strip()
+    if option.check is not None:
+        option.check(text, option.name)
     if option.max_length is not None and len(text) > option.max_length:
         raise UserInputError(f"{label}: at most {option.max_length} characters.")
     if option.choices:

@@ -32,6 +32,9 @@ class Option:
     max_length: int | None = None
     min_value: float | None = None
     max_value: float | None = None
+    #: A cheap check of a string value (format only, no I/O) run with the other option
+    #: checks, so Discord can refuse bad input at once, before deferring.
+    check: Callable[[str, str], object] | None = None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,193 @@
+"""The Discord client: login, command sync (only when definitions change), lifecycle.
+
+``MarketBot`` is a plain ``discord.Client`` with an app-command tree built from the specs
+in ``commands/``. It syncs commands in ``setup_hook`` only if their hash differs from the
+last successful sync (Discord limits command creation per day), to one development server
+when ``MARKETBOT_DEV_GUILD_ID`` is set. SIGINT/SIGTERM close it gracefully: in-flight
+commands get a few seconds to finish, then the database is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from analytics.services import Services
+from bot.discord_commands import build_tree_commands
+from bot.endpoints import apply_discord_endpoints
+from bot.logs import setup_logging
+from bot.runner import Cooldown, Runner
+from bot.settings import Settings
+from bot.wiring import build_services
+from commands.registry import COMMANDS
+
+log = logging.getLogger("marketbot.bot")
+SHUTDOWN_GRACE = 10.0
+
+
+class MarketBot(discord.Client):
+    def __init__(self, settings: Settings, services: Services, *, sync_on_start: bool = True,
+                 force_sync: bool = False, cooldown: Cooldown | None = None, **options: Any) -> None:
+        options.setdefault("intents", discord.Intents(guilds=True))
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        if settings.shard_count:
+            options.setdefault("shard_count", settings.shard_count)
+        super().__init__(**options)
+        self.settings = settings
+        self.services = services
+        self.runner = Runner(services, cooldown)
+        self.tree = app_commands.CommandTree(self)
+        for command in build_tree_commands(COMMANDS, self.runner.run, self.runner.complete):
+            self.tree.add_command(command)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        self.sync_on_start = sync_on_start
+        self.force_sync = force_sync
+        self.synced: bool | None = None
+        self.ready_event = asyncio.Event()
+        self._hooks: list[Any] = []
+
+    # -- sync ---------------------------------------------------------------------------
+    @property
+    def _guild(self) -> discord.Object | None:
+        gid = self.settings.dev_guild_id
+        return discord.Object(id=gid) if gid else None
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        return [c.to_dict(self.tree) for c in self.tree.get_commands()]
+
+    def command_hash(self) -> str:
+        blob = json.dumps(self.command_payload(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def _sync_state_path(self) -> Path:
+        return self.settings.db_path.with_name(self.settings.db_path.stem + ".command-sync.json")
+
+    def _sync_key(self) -> str:
+        app_id = self.application_id or 0
+        return f"{app_id}:{self._guild.id if self._guild else 'global'}"
+
+    async def sync_commands(self, force: bool = False) -> bool:
+        """Sync if the definitions changed since the last sync for this app and scope."""
+        path = self._sync_state_path()
+        state: dict[str, str] = {}
+        if path.is_file():
+            try:
+                state = json.loads(path.read_text())
+            except (OSError, ValueError):
+                state = {}
+        digest = self.command_hash()
+        key = self._sync_key()
+        if not force and state.get(key) == digest:
+            log.info("slash commands unchanged; not syncing")
+            return False
+        guild = self._guild
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        state[key] = digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=1))
+        tmp.replace(path)
+        log.info("synced %d slash commands to %s", len(synced),
+                 f"server {guild.id}" if guild else "all servers")
+        return True
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        if self.sync_on_start:
+            self.synced = await self.sync_commands(force=self.force_sync)
+        for hook in self._hooks:
+            await hook(self)
+
+    def add_setup_hook(self, hook: Any) -> None:
+        """Register ``async hook(bot)`` to run in setup_hook (e.g. the summary scheduler)."""
+        self._hooks.append(hook)
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        self.ready_event.set()
+
+    async def _on_tree_error(self, interaction: discord.Interaction,
+                             error: app_commands.AppCommandError) -> None:
+        import secrets as _secrets
+
+        error_id = _secrets.token_hex(4)
+        log.error("interaction failed (error id %s)", error_id, exc_info=error)
+        text = f"Something went wrong on our side (error id {error_id}). It has been logged."
+        if isinstance(error, app_commands.TransformerError):
+            text = f"That value doesn't fit this option: {str(error)[:200]}"
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True,
+                                                allowed_mentions=discord.AllowedMentions.none())
+            else:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning("could not report error %s to the user", error_id)
+
+    async def close(self) -> None:
+        await self.runner.drain(SHUTDOWN_GRACE)
+        await super().close()
+        await asyncio.to_thread(self.services.close)
+
+
+def _prepare(settings: Settings) -> Services:
+    setup_logging(settings.log_dir, settings.log_level, [settings.discord_token or ""])
+    apply_discord_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
+    return build_services(settings)
+
+
+async def _serve(bot: MarketBot, token: str) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):
+            pass
+    async with bot:
+        await bot.start(token)
+
+
+def run(settings: Settings) -> int:
+    """``marketbot run``: start the bot and block until it is closed."""
+    services = _prepare(settings)
+    bot = MarketBot(settings, services)
+    from bot.extensions import install
+
+    install(bot)
+    try:
+        asyncio.run(_serve(bot, settings.discord_token or ""))
+    except discord.LoginFailure:
+        log.error("Discord refused the token (DISCORD_TOKEN); check it in the developer portal")
+        return 2
+    return 0
+
+
+def sync_only(settings: Settings) -> int:
+    """``marketbot sync``: log in, sync the slash commands, exit."""
+    services = _prepare(settings)
+
+    async def go() -> int:
+        bot = MarketBot(settings, services, sync_on_start=False)
+        async with bot:
+            await bot.login(settings.discord_token or "")
+            await bot.sync_commands(force=True)
+        return 0
+
+    try:
+        return asyncio.run(go())
+    except discord.LoginFailure:
+        log.error("Discord refused the token (DISCORD_TOKEN)")
+        return 2
+    finally:
+        services.close()

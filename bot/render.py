@@ -1,0 +1,99 @@
+"""Render a :class:`commands.reply.Reply` as a Discord embed (+ chart attachment).
+
+Discord's limits: 256-character titles, 4096 description, 25 fields of at most 256/1024,
+2048 footer, 6000 characters in all. Long member lists are summarised to fit rather than
+failing the request.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import discord
+
+from commands.reply import Reply
+
+COLOURS = {
+    "gain": 0x2ECC71,
+    "loss": 0xE74C3C,
+    "neutral": 0x95A5A6,
+    "error": 0xE67E22,
+    "info": 0x5865F2,
+}
+MAX_TITLE, MAX_DESC, MAX_FIELDS, MAX_NAME, MAX_VALUE, MAX_FOOTER, MAX_TOTAL = (
+    256, 4096, 25, 256, 1024, 2048, 6000,
+)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@dataclass(slots=True)
+class Rendered:
+    embed: discord.Embed
+    file: discord.File | None
+    ephemeral: bool
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters at a line break where possible, keeping code
+    fences balanced and saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    fenced = text.count("```") % 2 == 0 and "```" in text
+    tail_room = limit - 40
+    cut = text[:tail_room]
+    if "\n" in cut:
+        cut = cut[: cut.rfind("\n")]
+    hidden = text[len(cut):].count("\n") or 1
+    if fenced and cut.count("```") % 2 == 1:
+        cut += "\n```"
+    return f"{cut}\n…{hidden} more line{'s' if hidden != 1 else ''}"
+
+
+def to_embed(reply: Reply) -> Rendered:
+    title = reply.title + (" · stale" if reply.stale and "stale" not in reply.title.lower() else "")
+    embed = discord.Embed(
+        title=clip(title, MAX_TITLE),
+        description=clip(reply.description, MAX_DESC) if reply.description else None,
+        colour=COLOURS.get(reply.tone, COLOURS["neutral"]),
+    )
+    fields = list(reply.fields)
+    if len(fields) > MAX_FIELDS:
+        rest = fields[MAX_FIELDS - 1 :]
+        fields = fields[: MAX_FIELDS - 1]
+        summary = "\n".join(f"{f.name}: {f.value}" for f in rest)
+        from commands.reply import Field
+
+        fields.append(Field(f"{len(rest)} more", summary, inline=False))
+    for f in fields:
+        embed.add_field(
+            name=clip(f.name, MAX_NAME) or "\u200b",
+            value=clip(f.value, MAX_VALUE) or "\u200b",
+            inline=f.inline,
+        )
+    footer = reply.footer
+    if reply.caption and reply.image:
+        footer = f"{reply.caption} · {footer}" if footer else reply.caption
+    if footer:
+        embed.set_footer(text=clip(footer, MAX_FOOTER))
+    _fit_total(embed)
+    file = None
+    if reply.image:
+        file = discord.File(io.BytesIO(reply.image), filename=reply.image_name)
+        embed.set_image(url=f"attachment://{reply.image_name}")
+    return Rendered(embed, file, reply.ephemeral)
+
+
+def _fit_total(embed: discord.Embed) -> None:
+    """Drop fields from the end (then shorten the description) until under 6000 chars."""
+    dropped = 0
+    while len(embed) > MAX_TOTAL and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+        dropped += 1
+    if len(embed) > MAX_TOTAL and embed.description:
+        room = max(100, len(embed.description) - (len(embed) - MAX_TOTAL) - 60)
+        embed.description = clip(embed.description, room)
+    if dropped:
+        note = f"{dropped} section{'s' if dropped > 1 else ''} left out to fit Discord; the console's --json has everything"
+        if len(embed) + len(note) + 2 <= MAX_TOTAL and len(embed.fields) < MAX_FIELDS:
+            embed.add_field(name="More", value=note, inline=False)
