@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.baskets import Target
+from analytics.chartdata import chart_data
 from analytics.periods import Period
 from analytics.returns import ReturnsResult, compute_returns
 from analytics.symbols import normalize_symbol
+from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import Field, Reply, money, pct, table, tone_of
 from commands.spec import CommandSpec, Context, Option
@@ -132,7 +134,7 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
         "as_of": as_of.isoformat(),
         "stale": stale,
     }
-    return Reply(
+    reply = Reply(
         title=f"{left_t.label} vs {right_t.label}",
         description=description,
         fields=fields,
@@ -147,6 +149,17 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
         data=data,
         stale=stale,
     )
+    if ctx.want_image:
+        chart = chart_data(
+            ctx.services.market,
+            left_t,
+            period,
+            vs=right_t,
+            basis=options.get("basis", "price"),
+            currency=options.get("currency", "local"),
+        )
+        attach_chart(reply, chart, want_image=True)
+    return reply
 
 
 def run_quote(ctx: Context, options: dict[str, Any]) -> Reply:

@@ -13,15 +13,28 @@ from typing import Any
 
 from analytics.errors import MarketbotError, UserInputError
 from commands.basket import BASKET
+from commands.chart import CHART
 from commands.info import ABOUT, HELP
 from commands.market import COMPARE, QUOTE, RETURNS
 from commands.parse import parse_invocation
 from commands.reply import Reply
 from commands.spec import AnySpec, CommandSpec, Context
+from commands.valuation import LEVELS, MARKETCAP, VALUATION
 
 log = logging.getLogger("marketbot.commands")
 
-COMMANDS: list[AnySpec] = [QUOTE, RETURNS, COMPARE, BASKET, HELP, ABOUT]
+COMMANDS: list[AnySpec] = [
+    QUOTE,
+    RETURNS,
+    COMPARE,
+    CHART,
+    VALUATION,
+    MARKETCAP,
+    LEVELS,
+    BASKET,
+    HELP,
+    ABOUT,
+]
 
 MANAGE_SERVER_REFUSAL = (
     "Changing this needs the Manage Server permission on this server. "

@@ -1,0 +1,111 @@
+"""/chart: a PNG of one or two baskets (or symbols) over a period, with a one-line caption.
+
+The numbers come from :mod:`analytics.chartdata` (the same member paths as ``/returns``),
+the pixels from :mod:`analytics.charts`. Rendering is skipped when nobody will look at an
+image (the console without ``--chart-out``); the data is returned either way, so
+``--json`` prints exactly what the chart shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analytics.chartdata import STYLES, ChartData, chart_data, fmt_pct
+from analytics.charts import THEME_NAMES, render_png
+from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
+from commands.reply import Field, Reply, tone_of
+from commands.spec import CommandSpec, Context, Option
+
+STYLE = Option(
+    "style",
+    "rebased (default): every member from 0%; price: one symbol's closes; drawdown",
+    choices=STYLES,
+)
+THEME = Option("theme", "dark (default, for Discord's dark theme) or light", choices=THEME_NAMES)
+IMAGE_NAME = "chart.png"
+
+
+def attach_chart(reply: Reply, data: ChartData, want_image: bool, theme: str = "dark") -> Reply:
+    """Put the chart (when someone will see it) and its caption on ``reply``."""
+    reply.caption = data.caption
+    if want_image:
+        reply.image = render_png(data, theme)
+        reply.image_name = IMAGE_NAME
+    return reply
+
+
+def _headline_value(data: ChartData, group: str) -> str:
+    line = data.headline(group)
+    if line is None:
+        return "n/a"
+    if data.style == "price":
+        return f"{line.final:,.2f} {line.currency}"
+    if data.style == "drawdown" and line.worst is not None:
+        return f"worst {fmt_pct(line.worst[1], 1)} on {line.worst[0].isoformat()}"
+    return fmt_pct(line.final)
+
+
+def chart_reply(data: ChartData) -> Reply:
+    """The text part of a /chart reply: the headline numbers, period and exclusions."""
+    fields = [Field(data.group_target(g).title, _headline_value(data, g)) for g in data.groups]
+    fields.append(Field("Period", data.range_text))
+    if data.excluded:
+        left = "\n".join(f"{e.symbol}: {e.reason}" for e in data.excluded)
+        fields.append(Field("Left out", left[:1000], inline=False))
+    if data.notes:
+        fields.append(Field("Notes", "\n".join(data.notes)[:1000], inline=False))
+    head = data.headline("target")
+    tone = tone_of(head.final if head is not None and data.style == "rebased" else None)
+    footer = " · ".join(
+        p
+        for p in (
+            f"Data: {data.source}",
+            f"basis {data.basis}",
+            data.currency_text,
+            f"as of {data.as_of.isoformat()}",
+            "STALE: source unavailable, cached data" if data.stale else "",
+        )
+        if p
+    )
+    return Reply(
+        title=data.title,
+        fields=fields,
+        tone=tone,
+        footer=footer,
+        data=data.to_json(),
+        stale=data.stale,
+    )
+
+
+def run_chart(ctx: Context, options: dict[str, Any]) -> Reply:
+    period = period_from(ctx, options)
+    target = resolve(ctx, options["target"])
+    vs = resolve(ctx, options["vs"]) if options.get("vs") else None
+    data = chart_data(
+        ctx.services.market,
+        target,
+        period,
+        vs=vs,
+        style=options.get("style", "rebased"),
+        basis=options.get("basis", "price"),
+        currency=options.get("currency", "local"),
+    )
+    return attach_chart(chart_reply(data), data, ctx.want_image, options.get("theme", "dark"))
+
+
+CHART = CommandSpec(
+    "chart",
+    "A chart of a basket or symbols over a period, optionally against another",
+    run_chart,
+    options=(
+        target_option(),
+        target_option("vs", required=False, what="Basket or symbols to compare with (e.g. mag7)"),
+        *PERIOD_OPTIONS,
+        STYLE,
+        CURRENCY,
+        BASIS,
+        THEME,
+    ),
+    example="/chart target:china-titans vs:mag7 start:2024-12-31 end:2025-03-07",
+    has_chart=True,
+)
