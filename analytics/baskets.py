@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -121,11 +122,12 @@ class BasketStore:
         self,
         guild_id: int,
         name: str,
-        change: callable,
-        now: datetime,  # type: ignore[valid-type]
+        change: Callable[[list[str]], list[str]],
+        now: datetime,
     ) -> Basket:
         """Apply ``change(old_members) -> new_members`` atomically."""
         name = name.strip().lower()
+        refuse_preset(name)
         with self.cache.transaction() as conn:
             row = conn.execute(
                 "SELECT members, created_by FROM baskets WHERE guild_id = ? AND name = ?",
@@ -180,6 +182,15 @@ class BasketStore:
                 raise self.unknown(guild_id, raw.lower()) from None
             raise exc
         return Target(",".join(symbols), tuple(symbols), "symbols")
+
+
+def refuse_preset(name: str) -> None:
+    """Presets are read-only; say so, rather than "no basket named 'mag7'" on this server."""
+    if name in PRESETS:
+        raise UserInputError(
+            f"'{name}' is a preset basket and cannot be changed; "
+            "create your own with /basket create."
+        )
 
 
 def check_member_count(members: list[str]) -> None:

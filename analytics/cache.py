@@ -166,10 +166,12 @@ class Cache:
 
         One transaction: either both happen or neither does.
         """
+        # One row per day, the last bar winning: a source may repeat a day (a live bar then
+        # the final one), which would otherwise abort the whole store on the primary key.
+        by_day = {b.day: b for b in bars if start <= b.day <= end and b.is_valid()}
         rows = [
             (symbol, b.day.isoformat(), b.open, b.high, b.low, b.close, b.adj_close, b.volume)
-            for b in bars
-            if start <= b.day <= end and b.is_valid()
+            for b in by_day.values()
         ]
         with self.transaction() as conn:
             conn.execute(

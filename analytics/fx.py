@@ -49,6 +49,12 @@ class FxTable:
     def stale(self) -> bool:
         return any(s.stale for s in self._series.values())
 
+    def stale_for(self, currency: str) -> bool:
+        """Whether the series converting ``currency`` came from a stale cache."""
+        symbol = fx_symbol(major_currency(currency)[0])
+        series = self._series.get(symbol) if symbol else None
+        return series is not None and series.stale
+
     def rate(self, currency: str, day: date) -> Rate | str:
         """Units of ``currency`` (major) per USD on ``day``, or the reason there is none."""
         major, _ = major_currency(currency)

@@ -2,8 +2,9 @@
 
 ``MarketData.history(symbols, start, end)`` is the one entry point the analytics use.
 It works out, per symbol, which dates in the range the cache cannot vouch for, asks the
-source for all of them in **one** call, stores the answer atomically, and reads the range
-back from SQLite. Rules:
+source for them with **one** call per distinct missing range (shared by every symbol
+missing it), stores each symbol's answer atomically, and reads the range back from
+SQLite. Rules:
 
 * A day is settled once the UTC date has moved past it at fetch time: a range fetched on
   the 10th covers the 9th and earlier for good. Days not yet settled when fetched (today's
@@ -81,6 +82,9 @@ class History:
     series: dict[str, Series]
     problems: dict[str, str]
     unknown: list[str]
+    #: Symbols the source answered for without a bar in the range (none cached either):
+    #: they exist, so a question about "the latest close" may look further back.
+    empty: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -128,6 +132,7 @@ class MarketData:
         series: dict[str, Series] = {}
         problems: dict[str, str] = {}
         unknown: list[str] = []
+        empty: list[str] = []
         for symbol in symbols:
             outcome = outcomes.get(symbol, _Outcome())
             bars = self.cache.bars(symbol, start, end)
@@ -140,6 +145,7 @@ class MarketData:
                 elif not outcome.ok:
                     problems[symbol] = f"no data could be had ({outcome.message})"
                 else:
+                    empty.append(symbol)
                     problems[symbol] = (
                         f"no prices between {start.isoformat()} and {end.isoformat()}"
                     )
@@ -149,7 +155,7 @@ class MarketData:
                 s.stale = True
                 s.stale_reason = outcome.message
             series[symbol] = s
-        return History(series, problems, unknown)
+        return History(series, problems, unknown, empty)
 
     def currency(self, symbol: str) -> str:
         meta = self.cache.symbol_meta(symbol)
@@ -198,64 +204,89 @@ class MarketData:
         return gaps
 
     def ensure(self, symbols: Sequence[str], start: date, end: date) -> dict[str, _Outcome]:
-        """Fetch, in one source call, every missing range of ``symbols`` within the range."""
+        """Fetch every missing range of ``symbols`` within ``[start, end]``.
+
+        Symbols missing the same range share one source call (a basket asked for the first
+        time, or refreshed after the TTL, costs one call). A symbol missing days at both
+        ends gets one call per gap, so its cached middle is never fetched again.
+        """
         outcomes: dict[str, _Outcome] = {}
         with self._fetch_lock:
             now = self.clock()
             records = self.cache.fetches_many(symbols)
-            need: dict[str, list[tuple[date, date]]] = {}
+            by_gap: dict[tuple[date, date], list[str]] = {}
             for symbol in symbols:
-                gaps = self.missing_ranges(records[symbol], start, end, now)
-                if gaps:
-                    need[symbol] = gaps
-            if not need:
-                return outcomes
-            if not self.breaker.allow():
-                until = self.breaker.open_until
-                msg = "source paused after repeated rate limits" + (
-                    f" until {until:%H:%M} UTC" if until else ""
-                )
-                return {s: _Outcome(False, "failed", msg) for s in need}
-            lo = min(g[0] for gaps in need.values() for g in gaps)
-            hi = max(g[1] for gaps in need.values() for g in gaps)
-            try:
-                results = self.source.fetch_history(list(need), lo, hi)
-            except RateLimitedError as exc:
-                self.breaker.record_rate_limit()
-                log.warning("source rate limited: %s", exc)
-                return {
-                    s: _Outcome(False, "failed", "rate limited by the data source") for s in need
-                }
-            except SourceError as exc:
-                self.breaker.record_rate_limit()
-                log.warning("source failed: %s", exc)
-                return {s: _Outcome(False, "failed", f"data source failed: {exc}") for s in need}
-            self.breaker.record_success()
-            for symbol in need:
-                result = results.get(symbol) or SymbolHistory(
-                    symbol, error="missing from the source's answer", error_kind="failed"
-                )
-                outcomes[symbol] = self._store(result, lo, hi, now)
+                for gap in self.missing_ranges(records[symbol], start, end, now):
+                    by_gap.setdefault(gap, []).append(symbol)
+            answers: dict[str, list[tuple[date, date, SymbolHistory]]] = {}
+            failure: _Outcome | None = None
+            for (lo, hi), group in sorted(by_gap.items()):
+                # After the source failed as a whole, do not hammer it with the other gaps.
+                answer = failure or self._fetch(group, lo, hi)
+                if isinstance(answer, _Outcome):
+                    failure = answer
+                    for symbol in group:
+                        outcomes.setdefault(symbol, answer)
+                    continue
+                for symbol in group:
+                    result = answer.get(symbol) or SymbolHistory(
+                        symbol, error="missing from the source's answer", error_kind="failed"
+                    )
+                    answers.setdefault(symbol, []).append((lo, hi, result))
+            for symbol, parts in answers.items():
+                stored = self._store(symbol, parts, now)
+                # A symbol whose other gap failed is stale even if this part was stored.
+                outcomes.setdefault(symbol, stored)
         return outcomes
 
-    def _store(self, result: SymbolHistory, lo: date, hi: date, now: datetime) -> _Outcome:
-        symbol = result.symbol
-        if not result.ok:
-            kind = result.error_kind or "failed"
-            self.cache.record_symbol_error(symbol, kind, result.error or kind, now)
-            return _Outcome(False, kind, result.error)
-        bars = [b for b in result.bars if lo <= b.day <= hi and b.is_valid()]
-        if not bars and self.cache.count_bars(symbol, lo, hi) > 0:
-            msg = "source returned no rows where the cache has some; kept the cache"
-            self.cache.record_symbol_error(symbol, "failed", msg, now)
-            return _Outcome(False, "failed", msg)
-        self.cache.store_fetch(symbol, lo, hi, bars, now)
-        if result.currency or result.name or result.timezone:
-            self.cache.save_symbol_meta(
-                symbol,
-                currency=result.currency,
-                name=result.name,
-                timezone=result.timezone,
-                now=now,
+    def _fetch(self, group: list[str], lo: date, hi: date) -> dict[str, SymbolHistory] | _Outcome:
+        """One source call, or the failure outcome that every symbol in it shares."""
+        if not self.breaker.allow():
+            until = self.breaker.open_until
+            msg = "source paused after repeated rate limits" + (
+                f" until {until:%H:%M} UTC" if until else ""
             )
+            return _Outcome(False, "failed", msg)
+        try:
+            results = self.source.fetch_history(list(group), lo, hi)
+        except RateLimitedError as exc:
+            self.breaker.record_rate_limit()
+            log.warning("source rate limited: %s", exc)
+            return _Outcome(False, "failed", "rate limited by the data source")
+        except SourceError as exc:
+            self.breaker.record_rate_limit()
+            log.warning("source failed: %s", exc)
+            return _Outcome(False, "failed", f"data source failed: {exc}")
+        self.breaker.record_success()
+        return results
+
+    def _store(
+        self, symbol: str, parts: list[tuple[date, date, SymbolHistory]], now: datetime
+    ) -> _Outcome:
+        """Store a symbol's answers for its gaps, all or nothing, in one transaction."""
+        for _, _, result in parts:
+            if not result.ok:
+                kind = result.error_kind or "failed"
+                self.cache.record_symbol_error(symbol, kind, result.error or kind, now)
+                return _Outcome(False, kind, result.error)
+        writes: list[tuple[date, date, list[Bar]]] = []
+        for lo, hi, result in parts:
+            bars = [b for b in result.bars if lo <= b.day <= hi and b.is_valid()]
+            if not bars and self.cache.count_bars(symbol, lo, hi) > 0:
+                msg = "source returned no rows where the cache has some; kept the cache"
+                self.cache.record_symbol_error(symbol, "failed", msg, now)
+                return _Outcome(False, "failed", msg)
+            writes.append((lo, hi, bars))
+        meta = next((r for _, _, r in parts if r.currency or r.name or r.timezone), None)
+        with self.cache.transaction():
+            for lo, hi, bars in writes:
+                self.cache.store_fetch(symbol, lo, hi, bars, now)
+            if meta is not None:
+                self.cache.save_symbol_meta(
+                    symbol,
+                    currency=meta.currency,
+                    name=meta.name,
+                    timezone=meta.timezone,
+                    now=now,
+                )
         return _Outcome()

@@ -10,18 +10,20 @@ with the reason, never filled in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from analytics.baskets import Target
 from analytics.errors import NoDataError, UserInputError
 from analytics.fx import FxTable, load_fx
 from analytics.market import History, MarketData, Series
-from analytics.periods import Period
+from analytics.periods import EARLIEST, Period
 
 Basis = Literal["price", "total"]
 CURRENCIES = ("local", "usd")
 BASES = ("price", "total")
+#: How far back to look first for the last close of a symbol with none near today.
+PROBE_BACK = timedelta(days=370)
 
 
 @dataclass(slots=True)
@@ -130,26 +132,40 @@ class MemberSet:
 def load_history(market: MarketData, symbols: tuple[str, ...], period: Period) -> History:
     """Load enough bars for ``period`` to resolve on every symbol's own calendar.
 
-    With no explicit ``end``, the window is first taken relative to today; a symbol whose
-    data ends earlier (delisted, or a folder of old files) gets a second, narrower load
-    relative to its own last close.
+    With no explicit ``end``, the window is first taken relative to today. "End" defaults
+    to each symbol's latest close, so a symbol whose data ends earlier (delisted,
+    suspended, or a folder of old files) is looked for further back (a year, then its
+    whole history) and gets a second load relative to its own last close.
     """
     today = market.today()
     start, end = period.window(period.end or today)
     history = market.history(symbols, start, end)
-    if period.end is None and period.effective_name != "max":
-        late: dict[date, list[str]] = {}
-        for symbol, series in history.series.items():
-            last = series.last_day
-            if last is None:
-                continue
-            need_start, _ = period.window(last)
-            if need_start < start:
-                late.setdefault(last, []).append(symbol)
-        for last, group in late.items():
-            lo, _ = period.window(last)
-            extra = market.history(tuple(group), lo, end)
-            history.series.update(extra.series)
+    if period.end is not None or period.effective_name == "max":
+        return history
+    loaded_from = dict.fromkeys(history.series, start)
+    pending = list(history.empty)
+    for lo in (end - PROBE_BACK, EARLIEST):
+        if not pending or lo >= start:
+            continue
+        probe = market.history(tuple(pending), lo, end)
+        for symbol, series in probe.series.items():
+            history.series[symbol] = series
+            history.problems.pop(symbol, None)
+            loaded_from[symbol] = lo
+        for symbol, why in probe.problems.items():
+            history.problems[symbol] = why
+        pending = [s for s in pending if s not in probe.series]
+    late: dict[date, list[str]] = {}
+    for symbol, series in history.series.items():
+        last = series.last_day
+        if last is None:
+            continue
+        need_start, _ = period.window(last)
+        if need_start < loaded_from[symbol]:
+            late.setdefault(need_start, []).append(symbol)
+    for lo, group in late.items():
+        extra = market.history(tuple(group), lo, end)
+        history.series.update(extra.series)
     return history
 
 
@@ -217,8 +233,10 @@ def member_paths(
                 continue
             values = converted
             out_currency = "USD"
+        # An answer converted with rates from a stale cache is itself stale.
+        stale = series.stale or (fx is not None and fx.stale_for(series.currency))
         paths.append(
-            MemberPath(series.symbol, series.currency, out_currency, days, values, series.stale)
+            MemberPath(series.symbol, series.currency, out_currency, days, values, stale)
         )
     if not paths:
         reasons = "; ".join(f"{e.symbol}: {e.reason}" for e in excluded) or "no members"

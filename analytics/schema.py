@@ -45,4 +45,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (guild_id, name)
     );
     """,
+    # 2: company fundamentals (yfinance ``.info`` or fundamentals.json), one row per symbol.
+    """
+    CREATE TABLE fundamentals (
+        symbol TEXT PRIMARY KEY,
+        info TEXT,                    -- JSON in .info field names, NULL: the source has none
+        fetched_at TEXT NOT NULL,     -- UTC ISO timestamp of the last successful fetch
+        source TEXT                   -- the source's label
+    );
+    """,
 ]

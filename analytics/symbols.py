@@ -49,10 +49,13 @@ def _printable(text: str, limit: int = 24) -> str:
 
 def normalize_symbol(text: str) -> str:
     """Upper-case and validate one symbol, or raise a :class:`UserInputError`."""
-    symbol = text.strip().upper()
+    raw = text.strip()
+    symbol = raw.upper()
     if not symbol:
         raise UserInputError("Empty symbol. Give a Yahoo symbol such as AAPL or 0700.HK.")
-    if not SYMBOL_RE.match(symbol):
+    # Check the text as typed: str.upper() maps some non-ASCII letters to ASCII ("ß" ->
+    # "SS", "ı" -> "I"), which would turn a refused character into another symbol.
+    if not raw.isascii() or not SYMBOL_RE.fullmatch(symbol):
         raise UserInputError(
             f"'{_printable(text.strip())}' is not a valid symbol: use 1-20 of A-Z 0-9 . ^ = - "
             "(for example AAPL, 0700.HK, ^HSI, HKD=X)."

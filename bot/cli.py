@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from analytics.errors import MarketbotError
 
@@ -28,6 +29,24 @@ Meanwhile the console answers every command exactly as Discord would, e.g.:
     .venv/bin/marketbot ask '/returns target:mag7 period:ytd'
     .venv/bin/marketbot ask '/compare left:china-titans right:mag7 start:2024-12-31 end:2025-03-07'
 """
+
+
+class OneLineFormatter(logging.Formatter):
+    """Log records as single lines: the console never shows a traceback.
+
+    An exception is reduced to ``[Type: message]`` after the record's own message (which
+    carries the error id the reply shows), so the cause is still visible.
+    """
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's API name)
+        exc = ei[1] if ei else None
+        return f"[{type(exc).__name__}: {str(exc)[:200]}]" if exc is not None else ""
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " ".join(super().format(record).split("\n"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +95,9 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         if args.action == "ask":
             return ask(args.command, args.json, args.chart_out)

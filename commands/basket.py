@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.baskets import PRESETS, Basket, check_member_count, validate_name
+from analytics.baskets import (
+    PRESETS,
+    Basket,
+    check_member_count,
+    refuse_preset,
+    validate_name,
+)
 from analytics.errors import UserInputError
 from analytics.symbols import parse_symbol_list
 from commands.reply import Field, Reply, table
@@ -65,6 +71,7 @@ def run_create(ctx: Context, options: dict[str, Any]) -> Reply:
 def run_add(ctx: Context, options: dict[str, Any]) -> Reply:
     store = ctx.services.baskets
     name = options["name"].strip().lower()
+    refuse_preset(name)
     adding = parse_symbol_list(options["members"])
     current = store.get(ctx.guild_id, name)
     if current is None:

@@ -1,0 +1,52 @@
+"""Shared fixtures. The Yahoo double's logic lives in tests/yahoo_double.py as plain
+functions so the benchmark and other suites can use it without pytest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analytics.cache import Cache
+from analytics.services import Services
+from analytics.sources.csvdir import CsvFolderSource
+from tests.source_doubles import Clock, RecordingSource
+from tests.yahoo_double import YahooDouble, running_double
+
+#: The real daily prices shared by every suite (read in place, never copied).
+MARKET_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "market-data"
+#: A fixed "now" for the services fixture: after the last bar of every shared file, so
+#: defaults such as "end = the latest close" resolve on each file's own last close.
+FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def yahoo_double() -> Iterator[YahooDouble]:
+    """A running, empty Yahoo double; tests add symbols with ``double.serve({...})``."""
+    with running_double() as double:
+        yield double
+
+
+@pytest.fixture
+def market_data_dir() -> Path:
+    """The shared folder of real CSVs (../shared/market-data)."""
+    return MARKET_DATA
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A settable clock at :data:`FIXED_NOW` (2026-11-24 12:00 UTC)."""
+    return Clock(FIXED_NOW)
+
+
+@pytest.fixture
+def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
+    """Services on the shared CSV folder with a fresh SQLite cache in ``tmp_path`` and the
+    fixed clock; the source is a :class:`RecordingSource`, so tests can count calls via
+    ``services.market.source.calls``."""
+    source = RecordingSource(CsvFolderSource(MARKET_DATA))
+    built = Services.build(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
+    yield built
+    built.close()
