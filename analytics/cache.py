@@ -331,4 +331,17 @@ def _like_prefix(prefix: str) -> str:
 
 
 def _split_sql(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The statements of a migration script.
+
+    A ";" inside a comment or a string literal does not end a statement: pieces are joined
+    until SQLite itself says the statement is complete. A trailing comment is dropped.
+    """
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements

@@ -211,13 +211,14 @@ class MarketData:
         ends gets one call per gap, so its cached middle is never fetched again.
         """
         outcomes: dict[str, _Outcome] = {}
+        symbols = list(dict.fromkeys(symbols))
+        # Fully cached questions never wait for the lock, which a slow fetch of other
+        # symbols may hold for seconds.
+        if not self._gaps(symbols, start, end, self.clock()):
+            return outcomes
         with self._fetch_lock:
             now = self.clock()
-            records = self.cache.fetches_many(symbols)
-            by_gap: dict[tuple[date, date], list[str]] = {}
-            for symbol in symbols:
-                for gap in self.missing_ranges(records[symbol], start, end, now):
-                    by_gap.setdefault(gap, []).append(symbol)
+            by_gap = self._gaps(symbols, start, end, now)
             answers: dict[str, list[tuple[date, date, SymbolHistory]]] = {}
             failure: _Outcome | None = None
             for (lo, hi), group in sorted(by_gap.items()):
@@ -238,6 +239,17 @@ class MarketData:
                 # A symbol whose other gap failed is stale even if this part was stored.
                 outcomes.setdefault(symbol, stored)
         return outcomes
+
+    def _gaps(
+        self, symbols: list[str], start: date, end: date, now: datetime
+    ) -> dict[tuple[date, date], list[str]]:
+        """Missing range -> the symbols missing exactly it."""
+        records = self.cache.fetches_many(symbols)
+        by_gap: dict[tuple[date, date], list[str]] = {}
+        for symbol in symbols:
+            for gap in self.missing_ranges(records[symbol], start, end, now):
+                by_gap.setdefault(gap, []).append(symbol)
+        return by_gap
 
     def _fetch(self, group: list[str], lo: date, hi: date) -> dict[str, SymbolHistory] | _Outcome:
         """One source call, or the failure outcome that every symbol in it shares."""

@@ -235,9 +235,7 @@ def member_paths(
             out_currency = "USD"
         # An answer converted with rates from a stale cache is itself stale.
         stale = series.stale or (fx is not None and fx.stale_for(series.currency))
-        paths.append(
-            MemberPath(series.symbol, series.currency, out_currency, days, values, stale)
-        )
+        paths.append(MemberPath(series.symbol, series.currency, out_currency, days, values, stale))
     if not paths:
         reasons = "; ".join(f"{e.symbol}: {e.reason}" for e in excluded) or "no members"
         raise NoDataError(f"No data for {target.label} over {period.label}. {reasons}")

@@ -7,6 +7,7 @@ Option names are known from the command's spec, so a value runs until the next
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,8 +69,23 @@ def split_options(text: str, spec: CommandSpec) -> dict[str, str]:
         name = m.group(1).lower()
         if name in out:
             raise UserInputError(f"/{spec.name}: option {name}: given twice.")
-        out[name] = text[m.end() : end].strip()
+        value = text[m.end() : end].strip()
+        # "target:mag7 colour:red" would otherwise read "mag7 colour:red" as the target
+        # and complain about a symbol; name the stray option instead.
+        stray = _STRAY_OPTION.search(value)
+        if stray:
+            raise UserInputError(
+                f"/{spec.name}: '{stray.group(1)[:20]}' is not an option. Options: "
+                + ", ".join(f"{o.name}:" for o in spec.options)
+                + "."
+            )
+        out[name] = value
     return out
+
+
+#: ``name:value`` after a space inside a value: an option the command does not have.
+#: (Values such as ``18:00`` or ``http://x`` at the start of a value are left alone.)
+_STRAY_OPTION = re.compile(r"\s([A-Za-z][A-Za-z0-9_]*):(?=\S)")
 
 
 def convert_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
@@ -92,13 +108,19 @@ def convert_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _shown(value: Any, limit: int = 20) -> str:
+    """User text echoed in an error, without control or format characters: a right-to-left
+    override or a zero-width character would make the message show something else."""
+    return "".join(ch for ch in str(value)[:limit] if unicodedata.category(ch)[0] != "C")
+
+
 def _convert(spec: CommandSpec, option: Option, value: Any) -> Any:
     label = f"{option.name}"
     if option.kind in ("integer", "number"):
         try:
             number = int(value) if option.kind == "integer" else float(value)
         except (TypeError, ValueError):
-            raise UserInputError(f"{label}: '{str(value)[:20]}' is not a number.") from None
+            raise UserInputError(f"{label}: '{_shown(value)}' is not a number.") from None
         if option.min_value is not None and number < option.min_value:
             raise UserInputError(f"{label}: must be at least {option.min_value:g}.")
         if option.max_value is not None and number > option.max_value:
@@ -129,7 +151,7 @@ def _convert(spec: CommandSpec, option: Option, value: Any) -> Any:
         lowered = text.lower()
         if lowered not in option.choices:
             raise UserInputError(
-                f"{label}: '{text[:20]}' is not accepted; use one of {', '.join(option.choices)}."
+                f"{label}: '{_shown(text)}' is not accepted; use one of {', '.join(option.choices)}."
             )
         return lowered
     return text

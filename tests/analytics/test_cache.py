@@ -145,7 +145,9 @@ def test_a_failing_fetch_record_rolls_back_the_rows(cache: Cache) -> None:
     conn.commit()
     conn.close()
     with pytest.raises(sqlite3.IntegrityError, match="disk full"):
-        cache.store_fetch("AAA", D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 99.0)], NOW)
+        cache.store_fetch(
+            "AAA", D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 99.0)], NOW
+        )
     assert raw_rows(cache.path, "SELECT day, close FROM bars") == [("2025-01-02", 10.0)]
     assert len(raw_rows(cache.path, "SELECT * FROM fetches")) == 1
 
@@ -165,7 +167,9 @@ def test_symbol_metadata_never_loses_a_known_value(cache: Cache) -> None:
 
 def test_known_symbols_are_cached_ones_with_bars_and_like_is_escaped(cache: Cache) -> None:
     for symbol in ("AAPL", "AMZN", "A_B"):
-        cache.store_fetch(symbol, D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 1.0)], NOW)
+        cache.store_fetch(
+            symbol, D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 1.0)], NOW
+        )
     cache.store_fetch("ABNB", D("2025-01-02"), D("2025-01-02"), [], NOW)  # fetched, no bars
     assert cache.known_symbols("A") == ["AAPL", "AMZN", "A_B"]
     assert cache.known_symbols("A_") == ["A_B"]  # "_" is not a wildcard
@@ -194,3 +198,20 @@ def test_a_closed_cache_refuses_new_connections(tmp_path: Path) -> None:
     c.close()
     with pytest.raises(RuntimeError, match="closed"):
         c.connection()
+
+
+def test_a_semicolon_in_a_migration_comment_or_string_does_not_split_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = """
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,  -- rowid; one per note
+        text TEXT DEFAULT 'a; b'
+    );
+    INSERT INTO notes (id) VALUES (1);
+    -- trailing comment; nothing after it
+    """
+    monkeypatch.setattr(cache_module, "MIGRATIONS", [*MIGRATIONS, extra])
+    c = Cache(tmp_path / "c.sqlite3")
+    c.close()
+    assert raw_rows(tmp_path / "c.sqlite3", "SELECT id, text FROM notes") == [(1, "a; b")]

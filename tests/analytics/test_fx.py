@@ -73,9 +73,7 @@ def test_stale_flags(table: FxTable) -> None:
 
 
 def test_load_fx_asks_once_for_the_needed_series(tmp_path: Path) -> None:
-    source = RecordingSource(
-        MemorySource({"HKD=X": list(HKD.bars), "GBP=X": list(GBP.bars)})
-    )
+    source = RecordingSource(MemorySource({"HKD=X": list(HKD.bars), "GBP=X": list(GBP.bars)}))
     clock = Clock(datetime(2025, 2, 1, tzinfo=UTC))
     market = MarketData(Cache(tmp_path / "c.sqlite3"), source, clock=clock)
     table = load_fx(market, {"HKD", "GBp", "USD"}, D("2025-01-06"), D("2025-01-13"))

@@ -7,6 +7,7 @@ Every test counts the calls a real :class:`Source` implementation received
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +41,9 @@ def memory() -> MemorySource:
     )
 
 
-def make(tmp_path: Path, inner, now: datetime = MONDAY) -> tuple[MarketData, RecordingSource, Clock]:
+def make(
+    tmp_path: Path, inner, now: datetime = MONDAY
+) -> tuple[MarketData, RecordingSource, Clock]:
     source = RecordingSource(inner)
     clock = Clock(now)
     market = MarketData(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
@@ -124,7 +127,9 @@ def test_an_extended_period_fetches_only_the_missing_days(
     earlier = closes(market, "AAPL", "2024-12-02", "2025-03-31")
     assert source.calls[2:] == [Call(("AAPL",), D("2024-12-02"), D("2025-01-01"))]
     # the cache now holds exactly what the file holds over the whole range
-    direct = CsvFolderSource(market_data_dir).fetch_history(["AAPL"], D("2024-12-02"), D("2025-03-31"))
+    direct = CsvFolderSource(market_data_dir).fetch_history(
+        ["AAPL"], D("2024-12-02"), D("2025-03-31")
+    )
     assert earlier == [(b.day, b.close) for b in direct["AAPL"].bars]
     assert later == earlier[-len(later) :]
 
@@ -193,7 +198,9 @@ def test_a_source_failure_serves_the_cache_marked_stale(
     assert aapl.last_day == D("2025-03-07")
     # nothing cached: not a series, a reason
     assert "MSFT" not in history.series
-    assert history.problems["MSFT"] == "no data could be had (data source failed: network unreachable)"
+    assert (
+        history.problems["MSFT"] == "no data could be had (data source failed: network unreachable)"
+    )
     assert history.unknown == []
 
 
@@ -271,3 +278,41 @@ def test_repeated_rate_limits_open_the_breaker(tmp_path: Path, memory: MemorySou
     history = market.history(["AAA"], D("2024-12-30"), D("2025-01-06"))
     assert len(source.calls) == 5 and not history.stale and "AAA" in history.series
     assert market.breaker.open_until is None
+
+
+def test_a_cached_question_is_not_held_up_by_a_slow_fetch(
+    tmp_path: Path, memory: MemorySource
+) -> None:
+    class Blocking(MemorySource):
+        """Blocks inside fetch_history until released (a slow network)."""
+
+        def __init__(self, bars: dict) -> None:  # type: ignore[type-arg]
+            super().__init__(bars)
+            self.entered = threading.Event()
+            self.release = threading.Event()
+
+        def fetch_history(self, symbols, start, end):  # type: ignore[no-untyped-def]
+            if "BBB" in symbols:
+                self.entered.set()
+                assert self.release.wait(30)
+            return super().fetch_history(symbols, start, end)
+
+    source = Blocking(memory.bars)
+    market = MarketData(Cache(tmp_path / "c.sqlite3"), source, clock=Clock(MONDAY))
+    market.history(["AAA"], D("2024-12-30"), D("2025-01-03"))  # cached
+    slow = threading.Thread(target=market.history, args=(["BBB"], D("2024-12-30"), D("2025-01-03")))
+    slow.start()
+    assert source.entered.wait(30)
+    answered: list[int] = []
+    fast = threading.Thread(
+        target=lambda: answered.append(
+            len(market.history(["AAA"], D("2024-12-30"), D("2025-01-03")).series["AAA"].bars)
+        )
+    )
+    fast.start()
+    fast.join(10)
+    finished_while_blocked = not fast.is_alive()
+    source.release.set()
+    slow.join(30)
+    fast.join(30)
+    assert finished_while_blocked and answered == [4]

@@ -132,7 +132,9 @@ def test_parse_period_accepts_the_documented_periods() -> None:
     assert parse_period(None, "2024-02-29", "2025-03-07", today=TODAY) == Period(
         start=D("2024-02-29"), end=D("2025-03-07")
     )
-    assert parse_period("ytd", None, "2025-03-07", today=TODAY) == Period("ytd", None, D("2025-03-07"))
+    assert parse_period("ytd", None, "2025-03-07", today=TODAY) == Period(
+        "ytd", None, D("2025-03-07")
+    )
     assert parse_period(None, None, TODAY.isoformat(), today=TODAY).end == TODAY
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from analytics.baskets import PRESETS, Target
 from analytics.cache import Cache
-from analytics.errors import NoDataError, UserInputError
+from analytics.errors import NoDataError, SourceError, UserInputError
 from analytics.market import MarketData
 from analytics.periods import Period
 from analytics.returns import compute_returns, member_paths
@@ -86,7 +86,11 @@ def test_explicit_dates_on_a_holiday_use_each_members_previous_close(market: Mar
     period = Period(start=D("2023-01-04"), end=D("2023-01-08"))
     result = compute_returns(market, symbols("AAA", "0001.HK"), period)
     aaa, hk = by_symbol(result)["AAA"], by_symbol(result)["0001.HK"]
-    assert (aaa.base_date, aaa.base_close, aaa.end_date) == (D("2023-01-04"), 106.0, D("2023-01-06"))
+    assert (aaa.base_date, aaa.base_close, aaa.end_date) == (
+        D("2023-01-04"),
+        106.0,
+        D("2023-01-06"),
+    )
     assert (hk.base_date, hk.base_close, hk.end_date) == (D("2023-01-03"), 45.0, D("2023-01-06"))
     assert hk.return_pct == pytest.approx((40 / 45 - 1) * 100, rel=EXACT)
     expected = ((110 / 106 - 1) + (40 / 45 - 1)) / 2 * 100
@@ -107,9 +111,7 @@ def test_total_basis_uses_adjusted_close_and_says_when_there_is_none(market: Mar
 
 
 def test_usd_converts_each_side_at_its_own_dates_rate(market: MarketData) -> None:
-    result = compute_returns(
-        market, symbols("0001.HK", "AAA"), Period(name="ytd"), currency="usd"
-    )
+    result = compute_returns(market, symbols("0001.HK", "AAA"), Period(name="ytd"), currency="usd")
     hk, aaa = by_symbol(result)["0001.HK"], by_symbol(result)["AAA"]
     assert hk.currency == "USD" and hk.local_currency == "HKD"
     assert hk.base_close == pytest.approx(50 / 7.80, rel=EXACT)
@@ -209,7 +211,7 @@ def test_a_stale_fx_series_makes_the_answer_stale(tmp_path: Path) -> None:
     period = Period(start=D("2022-12-30"), end=D("2023-01-05"))
     market.history(["0001.HK"], D("2022-12-16"), D("2023-01-06"))  # price cached, FX not
     market.history(["HKD=X"], D("2022-12-19"), D("2023-01-03"))  # FX cached in part
-    source.failure = __import__("analytics.errors").errors.SourceError("offline")
+    source.failure = SourceError("offline")
     result = compute_returns(market, symbols("0001.HK"), period, currency="usd")
     assert result.members[0].end_close == pytest.approx(41 / 7.79, rel=EXACT)  # last cached rate
     assert result.stale
@@ -237,7 +239,9 @@ def close_on_or_before(rows: list[tuple[date, float]], day: date) -> tuple[date,
     return [r for r in rows if r[0] <= day][-1]
 
 
-def independent_basket_return(folder: Path, members: tuple[str, ...], start: date, end: date) -> float:
+def independent_basket_return(
+    folder: Path, members: tuple[str, ...], start: date, end: date
+) -> float:
     returns = []
     for symbol in members:
         rows = closes_from_csv(folder / f"{symbol}.csv")

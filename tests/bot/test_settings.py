@@ -48,7 +48,9 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     assert both.yahoo_base_url == "http://127.0.0.1:9"  # not overridden: kept from the file
 
 
-def test_process_environment_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_process_environment_is_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "x.sqlite3"))
     monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{tmp_path}")
     settings = load_settings(dotenv_path=None)

@@ -56,12 +56,24 @@ def test_baskets_belong_to_their_server(services: Services) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("/basket create name:mag7 members:AAPL", "'mag7' is a preset basket and cannot be changed"),
-        ("/basket create name:my_ev members:TSLA", "Basket name 'my_ev' is invalid: use 1-32 of a-z 0-9 -."),
+        (
+            "/basket create name:mag7 members:AAPL",
+            "'mag7' is a preset basket and cannot be changed",
+        ),
+        (
+            "/basket create name:my_ev members:TSLA",
+            "Basket name 'my_ev' is invalid: use 1-32 of a-z 0-9 -.",
+        ),
         ("/basket create name:ev! members:TSLA", "is invalid"),
         ("/basket create name:ev members:TSLA;X", "is not a valid symbol"),
-        ("/basket create name:ev members:" + ",".join(f"S{i}" for i in range(26)), "26 symbols given"),
-        ("/basket create name:ev members:TSLA,NOSUCH", "Unknown symbol: NOSUCH. Nothing was changed."),
+        (
+            "/basket create name:ev members:" + ",".join(f"S{i}" for i in range(26)),
+            "26 symbols given",
+        ),
+        (
+            "/basket create name:ev members:TSLA,NOSUCH",
+            "Unknown symbol: NOSUCH. Nothing was changed.",
+        ),
     ],
 )
 def test_create_refuses_bad_input_and_stores_nothing(
@@ -94,15 +106,24 @@ def test_add_and_remove(services: Services) -> None:
     ("text", "message"),
     [
         ("/basket add name:ev members:NOSUCH", "Unknown symbol: NOSUCH. Nothing was changed."),
-        ("/basket add name:ev members:" + ",".join(f"S{i}" for i in range(25)), "at most 25 symbols; this would have 26"),
+        (
+            "/basket add name:ev members:" + ",".join(f"S{i}" for i in range(25)),
+            "at most 25 symbols; this would have 26",
+        ),
         ("/basket add name:mag7 members:BABA", "'mag7' is a preset basket and cannot be changed"),
         ("/basket add name:nope members:BABA", "No basket named 'nope' on this server"),
         ("/basket remove name:ev members:AAPL", "Not in ev: AAPL. Nothing was changed."),
-        ("/basket remove name:ev members:TSLA", "That would leave ev empty; use /basket delete instead."),
+        (
+            "/basket remove name:ev members:TSLA",
+            "That would leave ev empty; use /basket delete instead.",
+        ),
         ("/basket remove name:china-titans members:9988.HK", "'china-titans' is a preset basket"),
         ("/basket delete name:mag7", "'mag7' is a preset basket and cannot be deleted."),
         ("/basket delete name:nope", "No basket named 'nope' on this server"),
-        ("/basket show name:nope", "No basket named 'nope' on this server. Presets: china-titans, mag7; this server's baskets: ev."),
+        (
+            "/basket show name:nope",
+            "No basket named 'nope' on this server. Presets: china-titans, mag7; this server's baskets: ev.",
+        ),
     ],
 )
 def test_changes_refused_leave_the_basket_as_it_was(

@@ -80,9 +80,7 @@ def test_an_unknown_member_is_named_and_the_others_answered(services: Services) 
 
 
 def test_compare_gives_both_sides_and_the_spread(services: Services) -> None:
-    reply = ask(
-        services, "/compare left:china-titans right:mag7 start:2024-12-31 end:2025-03-07"
-    )
+    reply = ask(services, "/compare left:china-titans right:mag7 start:2024-12-31 end:2025-03-07")
     assert reply.exit_code == 0
     data = reply.data
     assert data["command"] == "compare"
@@ -134,9 +132,13 @@ def test_usd_answer_and_missing_fx(services: Services) -> None:
     assert reply.exit_code == 0
     assert reply.data["currency"] == "usd" and reply.data["members"][0]["currency"] == "USD"
     # no HKD=X for 2025 in the files: nothing can be converted, said with the reason
-    reply = ask(services, "/returns target:china-titans start:2024-12-31 end:2025-03-07 currency:usd")
+    reply = ask(
+        services, "/returns target:china-titans start:2024-12-31 end:2025-03-07 currency:usd"
+    )
     assert reply.exit_code == 3
-    assert "9988.HK: no HKD=X rate (no prices between 2024-12-23 and 2025-03-07)" in reply.description
+    assert (
+        "9988.HK: no HKD=X rate (no prices between 2024-12-23 and 2025-03-07)" in reply.description
+    )
 
 
 def test_source_failure_serves_stale_with_its_as_of_date(services: Services) -> None:
@@ -173,9 +175,15 @@ def test_a_second_identical_question_makes_no_source_call(services: Services) ->
         ("/returns target:mag7 start:2025-02-30", "start: 2025-02-30 is not a real calendar date."),
         ("/returns target:mag7 start:2025-03-07 end:2024-12-31", "must be before end"),
         # 2026-11-25 has begun somewhere at 12:00 UTC on the 24th (UTC+14); the 26th has not
-        ("/returns target:mag7 end:2026-11-26", "end: 2026-11-26 is in the future; the latest is 2026-11-25."),
+        (
+            "/returns target:mag7 end:2026-11-26",
+            "end: 2026-11-26 is in the future; the latest is 2026-11-25.",
+        ),
         ("/returns target:mag7 start:2030-01-01", "start: 2030-01-01 is in the future"),
-        ("/returns target:mag7 period:ytd start:2025-01-02", "Give either period: or start:, not both."),
+        (
+            "/returns target:mag7 period:ytd start:2025-01-02",
+            "Give either period: or start:, not both.",
+        ),
         ("/returns target:" + ",".join(f"S{i}" for i in range(26)), "26 symbols given; at most 25"),
         ("/returns target:AAPL;DROP", "is not a valid symbol"),
         ("/returns target:AAPL,ßAP", "is not a valid symbol"),
