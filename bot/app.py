@@ -30,6 +30,8 @@ from bot.wiring import build_services
 from commands.registry import COMMANDS
 
 log = logging.getLogger("marketbot.bot")
+# No voice features: do not warn at every start that PyNaCl (voice) is missing.
+discord.VoiceClient.warn_nacl = False
 SHUTDOWN_GRACE = 10.0
 
 
