@@ -54,4 +54,42 @@ MIGRATIONS: list[str] = [
         source TEXT                   -- the source's label
     );
     """,
+    # 3: weekly summary subscriptions, and one row per (subscription, slot) ever claimed:
+    # the UNIQUE pair, inserted inside BEGIN IMMEDIATE, is what makes each slot post once.
+    """
+    CREATE TABLE summary_subscriptions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        baskets TEXT NOT NULL,        -- JSON list of basket names (presets or the server's)
+        weekday INTEGER NOT NULL,     -- 0 = Monday
+        hour INTEGER NOT NULL,        -- wall-clock time in ``timezone``
+        minute INTEGER NOT NULL,
+        timezone TEXT NOT NULL,       -- IANA name
+        created_by INTEGER,
+        created_at TEXT NOT NULL,     -- UTC ISO timestamps
+        active_since TEXT NOT NULL,   -- slots before this instant are never posted
+        failed_weeks INTEGER NOT NULL DEFAULT 0,
+        paused_at TEXT,
+        paused_reason TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX summary_subscriptions_guild ON summary_subscriptions(guild_id);
+    CREATE TABLE summary_posts (
+        subscription_id INTEGER NOT NULL
+            REFERENCES summary_subscriptions(id) ON DELETE CASCADE,
+        slot_utc TEXT NOT NULL,       -- the slot's instant, UTC ISO to the second
+        kind TEXT NOT NULL,           -- weekly | manual (/summary send)
+        claimed_by TEXT,              -- worker that owns the slot while status = claimed
+        claimed_at TEXT,
+        status TEXT NOT NULL,         -- claimed | retry | posted | failed | skipped
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,         -- for status = retry
+        message_id INTEGER,
+        error TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (subscription_id, slot_utc)
+    );
+    CREATE INDEX summary_posts_status ON summary_posts(status);
+    """,
 ]

@@ -10,3 +10,8 @@ if TYPE_CHECKING:
 
 def install(bot: MarketBot) -> None:
     """Attach optional features to ``bot``; each registers a setup hook."""
+    from bot.scheduler import attach_scheduler
+
+    # Weekly summaries: one dispatcher task, started once the gateway is ready and
+    # stopped before the client closes (see bot.scheduler).
+    bot.add_setup_hook(attach_scheduler)

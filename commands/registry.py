@@ -19,6 +19,7 @@ from commands.market import COMPARE, QUOTE, RETURNS
 from commands.parse import parse_invocation
 from commands.reply import Reply
 from commands.spec import AnySpec, CommandSpec, Context
+from commands.summary import SUMMARY
 from commands.valuation import LEVELS, MARKETCAP, VALUATION
 
 log = logging.getLogger("marketbot.commands")
@@ -32,6 +33,7 @@ COMMANDS: list[AnySpec] = [
     MARKETCAP,
     LEVELS,
     BASKET,
+    SUMMARY,
     HELP,
     ABOUT,
 ]

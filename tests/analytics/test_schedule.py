@@ -117,7 +117,9 @@ def test_two_years_of_slots_are_one_per_local_week(zone: str, hour: int, minute:
         else:  # in a gap: the first minute after it that exists
             shifted = local.replace(tzinfo=None) - wanted.replace(tzinfo=None)
             assert timedelta(0) < shifted <= timedelta(hours=1)
-            assert not exists((local - timedelta(minutes=1)).replace(tzinfo=None).replace(tzinfo=tz))
+            assert not exists(
+                (local - timedelta(minutes=1)).replace(tzinfo=None).replace(tzinfo=tz)
+            )
 
 
 @settings(max_examples=200, deadline=None)

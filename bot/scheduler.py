@@ -1,0 +1,351 @@
+"""The weekly-summary dispatcher: one task that sleeps until the next due slot.
+
+A durable timer in the manner of RoboDanny's: the schedule lives in SQLite
+(:mod:`analytics.subscriptions`), and one asyncio task computes the earliest moment
+anything is due, sleeps until then (at most :attr:`SchedulerConfig.max_sleep`, so changes
+made by another process are seen), and is woken early through an ``asyncio.Event``
+whenever this process changes a subscription. Rules it keeps:
+
+* **Once per slot.** A slot is claimed in the database (INSERT under BEGIN IMMEDIATE)
+  before anything is posted; whoever loses the insert does nothing. A worker that dies
+  between claiming and finishing leaves a claim whose lease expires, and the slot is then
+  taken over and posted (with the same message nonce, so Discord drops a duplicate of a
+  post that did go out just before the crash, within its few-minute nonce window).
+* **Catch-up.** On start (and on every wake) only the latest slot of each subscription is
+  looked at: posted if it is less than :attr:`SchedulerConfig.grace` (6 h) late,
+  otherwise recorded as skipped and logged. Older slots are never posted: no bursts.
+* **Retries.** A failed attempt (computing the summary, or Discord: channel deleted,
+  missing permission, 5xx) is retried after 1, 5, 20, 60 minutes while the slot is
+  within its grace period; then the slot is recorded as failed. Three failed weeks in a
+  row pause the subscription, with the reason shown by ``/summary list``.
+* **Shards.** A scheduler only handles servers on its shards
+  (``(guild_id >> 22) % shard_count``), as each shard process would.
+* The summary is computed in a worker thread; the clock and the sleep are injectable, so
+  tests run days of schedule without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+import aiohttp
+import discord
+
+from analytics.errors import MarketbotError
+from analytics.schedule import latest_slot, next_slot, shard_of
+from analytics.services import Services
+from analytics.subscriptions import PostRecord, Subscription, store_for
+from bot.render import NO_MENTIONS, to_embed
+from commands.reply import Reply
+from commands.summary import build_summary_reply
+
+if TYPE_CHECKING:
+    from bot.app import MarketBot
+
+log = logging.getLogger("marketbot.summary")
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[Any]]
+Build = Callable[[Services, int, tuple[str, ...]], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    #: A slot later than this is skipped, never posted.
+    grace: timedelta = timedelta(hours=6)
+    #: A claim older than this whose worker has not finished is presumed dead.
+    lease: timedelta = timedelta(minutes=15)
+    #: Waits before the 2nd, 3rd... attempt of a slot (attempts = len + 1).
+    retry_delays: tuple[float, ...] = (60.0, 300.0, 1200.0, 3600.0)
+    #: Re-read the database at least this often (other processes' changes).
+    max_sleep: timedelta = timedelta(hours=1)
+    #: Never spin: the wait after a pass that left something due untaken (another worker
+    #: holds it).
+    min_sleep: timedelta = timedelta(seconds=1)
+
+
+class PostError(Exception):
+    """Posting failed; ``str()`` is the reason recorded and shown in ``/summary list``."""
+
+
+class Poster(Protocol):
+    async def post(self, channel_id: int, reply: Reply, nonce: str) -> int:
+        """Post ``reply`` to the channel; the new message's id, or :class:`PostError`."""
+        ...
+
+
+class DiscordPoster:
+    """Posts through the bot's connection: ``POST /channels/{id}/messages``."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def post(self, channel_id: int, reply: Reply, nonce: str) -> int:
+        try:
+            channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(
+                channel_id
+            )
+            if not isinstance(channel, discord.abc.Messageable):
+                raise PostError(f"channel {channel_id} is not a text channel")
+            rendered = to_embed(reply)  # a discord.File is single-use: render per attempt
+            kwargs: dict[str, Any] = {"embed": rendered.embed, "allowed_mentions": NO_MENTIONS}
+            if rendered.file is not None:
+                kwargs["file"] = rendered.file
+            message = await channel.send(nonce=nonce, **kwargs)
+            return message.id
+        except discord.Forbidden as exc:
+            raise PostError(
+                f"missing permission to post in <#{channel_id}> (Discord 403, code {exc.code})"
+            ) from exc
+        except discord.NotFound as exc:
+            raise PostError(
+                f"channel {channel_id} not found; deleted? (Discord 404, code {exc.code})"
+            ) from exc
+        except discord.HTTPException as exc:
+            raise PostError(f"Discord error {exc.status}: {exc.text[:200]}") from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise PostError(f"network error talking to Discord: {type(exc).__name__}") from exc
+
+
+def _default_build(services: Services, guild_id: int, baskets: tuple[str, ...]) -> Reply:
+    return build_summary_reply(services, guild_id, list(baskets), want_image=True)
+
+
+def worker_name() -> str:
+    """Unique per process start: a restarted bot is a new worker (its old claims expire)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class SummaryScheduler:
+    def __init__(
+        self,
+        services: Services,
+        poster: Poster,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        worker: str | None = None,
+        shard_ids: Collection[int] | None = None,
+        shard_count: int = 1,
+        build: Build = _default_build,
+        config: SchedulerConfig | None = None,
+    ) -> None:
+        self.services = services
+        self.store = store_for(services.cache)
+        self.poster = poster
+        self.clock = clock or services.clock
+        self.sleep = sleep
+        self.worker = worker or worker_name()
+        self.shard_ids = set(shard_ids) if shard_ids is not None else None
+        self.shard_count = max(1, shard_count)
+        self.build = build
+        self.config = config or SchedulerConfig()
+        self.posted = 0
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def handles(self, guild_id: int) -> bool:
+        if self.shard_ids is None or self.shard_count == 1:
+            return True
+        return shard_of(guild_id, self.shard_count) in self.shard_ids
+
+    def wake(self) -> None:
+        """Re-plan now (thread-safe: the store calls it from command worker threads)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def start(self, before: Callable[[], Awaitable[Any]] | None = None) -> asyncio.Task[None]:
+        """Run the dispatcher task (after awaiting ``before``, e.g. the gateway being ready)."""
+        self._loop = asyncio.get_running_loop()
+        self.store.add_listener(self.wake)
+
+        async def main() -> None:
+            if before is not None:
+                await before()
+            await self.run()
+
+        self._task = asyncio.create_task(main(), name="summary-scheduler")
+        return self._task
+
+    async def stop(self) -> None:
+        self.store.remove_listener(self.wake)
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def run(self) -> None:
+        log.info("summary scheduler %s running", self.worker)
+        while True:
+            self._wake.clear()  # wakes during the pass below make the wait return at once
+            checked = self.clock()
+            try:
+                wake_at = await self.tick()
+            except Exception:
+                log.exception("summary scheduler pass failed; trying again in a minute")
+                wake_at = checked + timedelta(minutes=1)
+            if wake_at <= checked:  # due when the pass looked, yet not taken: do not spin
+                wake_at = self.clock() + self.config.min_sleep
+            delay = (wake_at - self.clock()).total_seconds()
+            if delay > 0:  # otherwise something fell due during the pass: go again now
+                await self._wait(delay)
+
+    async def _wait(self, delay: float) -> None:
+        sleeper = asyncio.ensure_future(self.sleep(delay))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                task.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)
+
+    # -- one pass -----------------------------------------------------------------------
+    async def tick(self) -> datetime:
+        """Handle everything due now; return when the next thing is due."""
+        now = self.clock()
+        subs = [s for s in await asyncio.to_thread(self.store.active) if self.handles(s.guild_id)]
+        for sub in subs:
+            slot = latest_slot(sub.rule, now)
+            if slot < sub.active_since:
+                continue
+            if await asyncio.to_thread(self.store.post, sub.id, slot) is not None:
+                continue
+            if now - slot > self.config.grace:
+                reason = f"not posted: {now - slot} late (the bot was not running)"
+                if await asyncio.to_thread(self.store.skip, sub.id, slot, reason, now):
+                    log.warning("summary #%d: skipped the %s slot, %s", sub.id, slot, reason)
+                continue
+            claimed = await asyncio.to_thread(
+                self.store.claim, sub.id, slot, self.worker, self.clock()
+            )
+            if claimed is not None:
+                await self._attempt(sub, claimed)
+        lease = self.config.lease
+        for post in await asyncio.to_thread(self.store.pending, self.clock(), lease):
+            if not self.handles(post.guild_id):
+                continue
+            taken = await asyncio.to_thread(
+                self.store.take_over, post.subscription_id, post.slot, self.worker,
+                self.clock(), lease,
+            )  # fmt: skip
+            if taken is None:
+                continue
+            sub = await asyncio.to_thread(self.store.get, post.subscription_id)
+            if sub is not None:
+                await self._attempt(sub, taken)
+        return await asyncio.to_thread(self._next_wake, now)
+
+    def _next_wake(self, checked: datetime) -> datetime:
+        """The earliest slot after ``checked`` (when this pass looked: a slot that fell due
+        while the pass was busy must not be planned a week ahead), retry or lease expiry."""
+        now = self.clock()
+        times = [now + self.config.max_sleep]
+        for sub in self.store.active():
+            if self.handles(sub.guild_id):
+                times.append(next_slot(sub.rule, max(checked, sub.active_since)))
+        for guild_id, when in self.store.next_pending_at(now, self.config.lease):
+            if self.handles(guild_id):
+                times.append(when)
+        return min(times)
+
+    async def _attempt(self, sub: Subscription, post: PostRecord) -> None:
+        """One attempt at a claimed slot, and its outcome recorded."""
+        store, now = self.store, self.clock()
+        if now - post.slot > self.config.grace:
+            if post.error is None:
+                await asyncio.to_thread(
+                    store.mark_skipped, sub.id, post.slot, self.worker,
+                    f"not posted: {now - post.slot} late", now,
+                )  # fmt: skip
+                log.warning("summary #%d: slot %s found too late; skipped", sub.id, post.slot)
+            else:
+                await self._give_up(sub, post, post.error)
+            return
+        nonce = f"s{sub.id}-{int(post.slot.timestamp())}"
+        try:
+            reply = await asyncio.to_thread(self.build, self.services, sub.guild_id, sub.baskets)
+            message_id = await self.poster.post(sub.channel_id, reply, nonce)
+        except PostError as exc:
+            error = str(exc)
+        except MarketbotError as exc:
+            error = f"the summary could not be computed: {exc}"
+        except Exception:
+            error_id = secrets.token_hex(4)
+            log.exception("summary #%d: attempt failed (error id %s)", sub.id, error_id)
+            error = f"internal error (error id {error_id})"
+        else:
+            await asyncio.to_thread(
+                store.mark_posted, sub.id, post.slot, self.worker, message_id, self.clock()
+            )
+            self.posted += 1
+            log.info("summary #%d: posted slot %s as message %s", sub.id, post.slot, message_id)
+            return
+        now = self.clock()
+        delays = self.config.retry_delays
+        if post.attempts <= len(delays):
+            next_at = now + timedelta(seconds=delays[post.attempts - 1])
+            if next_at <= post.slot + self.config.grace:
+                await asyncio.to_thread(
+                    store.mark_retry, sub.id, post.slot, self.worker, error, next_at, now
+                )
+                log.warning("summary #%d: attempt %d failed (%s); retry at %s",
+                            sub.id, post.attempts, error, next_at)  # fmt: skip
+                return
+        await self._give_up(sub, post, error)
+
+    async def _give_up(self, sub: Subscription, post: PostRecord, error: str) -> None:
+        after = await asyncio.to_thread(
+            self.store.mark_failed, sub.id, post.slot, self.worker, error, self.clock()
+        )
+        log.error("summary #%d: slot %s failed after %d attempts: %s",
+                  sub.id, post.slot, post.attempts, error)  # fmt: skip
+        if after is not None and after.paused:
+            log.error("summary #%d paused: %s", sub.id, after.paused_reason)
+
+
+# -- the bot's side ---------------------------------------------------------------------------
+def bot_shards(client: discord.Client) -> tuple[set[int] | None, int]:
+    """(shard ids this process serves, shard count); (None, 1) when it serves them all."""
+    count = client.shard_count or 1
+    ids = getattr(client, "shard_ids", None)  # AutoShardedClient: None means all
+    if count <= 1 or (ids is None and isinstance(client, discord.AutoShardedClient)):
+        return None, 1
+    if ids is not None:
+        return set(ids), count
+    return ({client.shard_id}, count) if client.shard_id is not None else (None, 1)
+
+
+async def attach_scheduler(
+    bot: MarketBot, *, clock: Clock | None = None, sleep: Sleep = asyncio.sleep, **kwargs: Any
+) -> SummaryScheduler:
+    """Create the bot's scheduler, start it once the gateway is ready, stop it on close.
+
+    A setup hook (``bot.add_setup_hook``); tests call it with an injected clock and sleep.
+    """
+    shard_ids, shard_count = bot_shards(bot)
+    scheduler = SummaryScheduler(
+        bot.services, DiscordPoster(bot), clock=clock, sleep=sleep,
+        shard_ids=shard_ids, shard_count=shard_count, **kwargs,
+    )  # fmt: skip
+    bot.summary_scheduler = scheduler  # type: ignore[attr-defined]
+    original_close = bot.close
+
+    async def close() -> None:
+        await scheduler.stop()  # first: nothing may post through a closing client
+        await original_close()
+
+    bot.close = close  # type: ignore[method-assign]
+    scheduler.start(before=bot.wait_until_ready)
+    return scheduler
