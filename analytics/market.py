@@ -34,6 +34,9 @@ from analytics.symbols import currency_from_suffix
 log = logging.getLogger(__name__)
 
 ONE_DAY = timedelta(days=1)
+#: Weekends plus the longest exchange holidays (Golden Week, Lunar New Year) stay under
+#: this: an answer without a single bar over a longer range is not trusted (see _store).
+LONGEST_CLOSURE = timedelta(days=10)
 #: The earliest time zone is UTC+14: "today" anywhere on Earth is at most this date.
 _EARLIEST_ZONE = timedelta(hours=14)
 
@@ -288,6 +291,11 @@ class MarketData:
                 msg = "source returned no rows where the cache has some; kept the cache"
                 self.cache.record_symbol_error(symbol, "failed", msg, now)
                 return _Outcome(False, "failed", msg)
+            if not bars and hi - lo > LONGEST_CLOSURE:
+                # Longer without a bar than any market closes: maybe real (not listed yet,
+                # suspended), maybe a glitch (an empty frame, all-NaN closes). Answer "no
+                # prices" but do not record the range as fetched: the next question asks again.
+                continue
             writes.append((lo, hi, bars))
         meta = next((r for _, _, r in parts if r.currency or r.name or r.timezone), None)
         with self.cache.transaction():

@@ -54,5 +54,8 @@ def setup_logging(log_dir: Path, level: str = "INFO", secrets: list[str] | None 
         handler.addFilter(redact)
         root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("discord.http").setLevel(max(logging.INFO, root.level))
+    # At DEBUG these log request URLs and gateway payloads, which carry interaction tokens
+    # (each a bearer secret for 15 minutes): never below INFO.
+    for name in ("discord.http", "discord.gateway", "discord.webhook"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     return path

@@ -160,6 +160,7 @@ class Runner:
             self.completed += 1
         except discord.NotFound:
             log.warning("/%s: interaction expired before the answer could be sent", spec.name)
+            await self._post_in_channel(interaction, reply, spec)
         except discord.HTTPException as exc:
             error_id = secrets.token_hex(4)
             log.error("/%s: sending the reply failed (error id %s): %s", spec.name, error_id, exc)
@@ -169,6 +170,30 @@ class Runner:
                     "please try again.", ephemeral=True, allowed_mentions=NO_MENTIONS)
             except discord.HTTPException:
                 log.error("/%s: the failure notice could not be delivered either", spec.name)
+                await self._post_in_channel(interaction, reply, spec)
+
+    async def _post_in_channel(self, interaction: discord.Interaction, reply: Reply,
+                               spec: CommandSpec) -> None:
+        """Last resort when the interaction can no longer carry the reply (its token expired,
+        followups keep failing): say it in the channel with the bot's token, naming the user
+        without pinging, so nobody is left with silence. Errors and private replies are
+        only announced, never shown publicly."""
+        channel = interaction.channel
+        if channel is None or not hasattr(channel, "send"):
+            return
+        who = f"<@{interaction.user.id}>"
+        try:
+            if reply.exit_code or spec.ephemeral:
+                await channel.send(f"{who}: your /{spec.name} could not be answered here; "
+                                   "please try again.", allowed_mentions=NO_MENTIONS)
+                return
+            rendered = to_embed(reply)  # a fresh file: the failed send consumed the first
+            extra: dict[str, Any] = {"file": rendered.file} if rendered.file else {}
+            await channel.send(f"{who}, the answer to your /{spec.name}:", embed=rendered.embed,
+                               allowed_mentions=NO_MENTIONS, **extra)
+            self.completed += 1
+        except discord.HTTPException:
+            log.error("/%s: the answer could not be posted in the channel either", spec.name)
 
     # -- autocomplete ---------------------------------------------------------------------
     async def complete(self, interaction: discord.Interaction, kind: str,

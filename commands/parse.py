@@ -108,6 +108,10 @@ def convert_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Discord accepts integer and number options between -2**53 and 2**53.
+_MAX_NUMBER = 2**53
+
+
 def _shown(value: Any, limit: int = 20) -> str:
     """User text echoed in an error, without control or format characters: a right-to-left
     override or a zero-width character would make the message show something else."""
@@ -121,6 +125,10 @@ def _convert(spec: CommandSpec, option: Option, value: Any) -> Any:
             number = int(value) if option.kind == "integer" else float(value)
         except (TypeError, ValueError):
             raise UserInputError(f"{label}: '{_shown(value)}' is not a number.") from None
+        # Discord's own limit; larger integers would also overflow SQLite (a crash, not
+        # an answer), and NaN would slip past every comparison below.
+        if abs(number) > _MAX_NUMBER or number != number:
+            raise UserInputError(f"{label}: '{_shown(value)}' is out of range.")
         if option.min_value is not None and number < option.min_value:
             raise UserInputError(f"{label}: must be at least {option.min_value:g}.")
         if option.max_value is not None and number > option.max_value:
