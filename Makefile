@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+PIP_VERSION := 26.3
 
 .PHONY: install run sync test lint soak bench references clean
 
+# PIP_CONSTRAINT also pins the build backend pip fetches for the editable install.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	PIP_CONSTRAINT=constraints.txt $(BIN)/python -m pip install -q pip==$(PIP_VERSION)
+	PIP_CONSTRAINT=constraints.txt $(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
