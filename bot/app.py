@@ -10,6 +10,9 @@ commands get a few seconds to finish, then the database is closed.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import json
 import logging
@@ -33,6 +36,46 @@ log = logging.getLogger("marketbot.bot")
 # No voice features: do not warn at every start that PyNaCl (voice) is missing.
 discord.VoiceClient.warn_nacl = False
 SHUTDOWN_GRACE = 10.0
+
+
+_FROZEN = False
+
+
+def freeze_startup_objects() -> None:
+    """Hide everything alive after start-up from the cyclic garbage collector, once.
+
+    Why: a full collection walks every tracked object (about 180,000 once pandas,
+    matplotlib, yfinance and discord.py are imported) while holding the GIL, so it stalls
+    the event loop for 50-90 ms whichever thread triggers it; chart rendering triggers it
+    often (figures are reference cycles). These objects live as long as the process, so
+    walking them never frees anything. Measured by ``bench`` figure 6 (docs/benchmarks.md).
+    """
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.collect()
+        gc.freeze()
+
+
+#: glibc ``mallopt`` parameter M_MMAP_THRESHOLD (malloc.h), and the threshold we set.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 4 * 1024 * 1024
+
+
+def return_big_buffers_to_the_system() -> None:
+    """Give allocations of 4 MB and more their own mappings, returned to the OS when freed.
+
+    Why: a chart holds several 5-6 MB buffers while it renders (the 1600x900 RGBA canvas
+    and its copies for the PNG). After the first is freed glibc raises its mmap threshold,
+    so later ones come from per-thread heaps that keep the memory; with six worker threads
+    the bot's resident memory settled above 300 MB. A fixed threshold keeps them out of
+    the heaps (bench figure 8, docs/benchmarks.md). Does nothing without glibc.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        log.debug("mallopt unavailable; allocator left as is")
 
 
 class MarketBot(discord.Client):
@@ -109,6 +152,7 @@ class MarketBot(discord.Client):
             self.synced = await self.sync_commands(force=self.force_sync)
         for hook in self._hooks:
             await hook(self)
+        freeze_startup_objects()
 
     def add_setup_hook(self, hook: Any) -> None:
         """Register ``async hook(bot)`` to run in setup_hook (e.g. the summary scheduler)."""
@@ -162,6 +206,7 @@ async def _serve(bot: MarketBot, token: str) -> None:
 
 def run(settings: Settings) -> int:
     """``marketbot run``: start the bot and block until it is closed."""
+    return_big_buffers_to_the_system()
     services = _prepare(settings)
     bot = MarketBot(settings, services)
     from bot.extensions import install

@@ -1,0 +1,168 @@
+"""Figure 8: the bot as deployed — ``marketbot run`` in its own process.
+
+The process gets only environment settings (``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL``
+pointing at the Discord double in a thread of this process, ``DISCORD_TOKEN``,
+``MARKETBOT_SOURCE=yahoo`` with ``MARKETBOT_YAHOO_BASE_URL`` at the Yahoo double, and
+``MARKETBOT_DB`` a copy of the warm cache) and runs in an empty folder, so no ``.env``
+applies. Measured:
+
+* start → READY: from spawning the process to the gateway IDENTIFY the double answers with
+  READY (imports, settings, SQLite, login, command sync, gateway connect);
+* start → first answer (information): a warm ``/returns`` sent as soon as READY is out;
+* start → ``on_ready`` (information): discord.py waits ``guild_ready_timeout`` (2 s by
+  default) for more GUILD_CREATEs before it calls ``on_ready``; commands are answered
+  meanwhile, as the previous figure shows;
+* resident memory (``VmRSS`` in ``/proc/<pid>/status``) after the 50-interaction bursts,
+  and the peak (``VmHWM``).
+
+The bursts come from distinct users, so the bot's default cooldown (5 per user per 10 s)
+applies unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.core import Figure
+from bench.discord_io import BurstResult, ask, burst
+from bench.e2e import burst_figures
+from bench.env import RETURNS_ASK, BenchEnv, as_text, burst_questions
+from tests.discord_double import ThreadedDouble, run_in_thread
+
+READY_LINE = "ready as"
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """``VmRSS``/``VmHWM``... of a process, in kB, from ``/proc/<pid>/status``."""
+    out: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        parts = rest.split()
+        if key.startswith("Vm") and parts and parts[0].isdigit():
+            out[key] = int(parts[0])
+    return out
+
+
+def bot_command() -> list[str]:
+    script = Path(sys.executable).with_name("marketbot")
+    if script.is_file():
+        return [str(script), "run"]
+    return [sys.executable, "-m", "bot.cli", "run"]
+
+
+class StderrLines:
+    """Collects the child's log lines with the time each arrived."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[tuple[float, str]] = []
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self.lines.append((time.monotonic(), line.rstrip()))
+
+    def wait_for(self, text: str, timeout: float) -> float | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, line in list(self.lines):
+                if text in line:
+                    return at
+            time.sleep(0.01)
+        return None
+
+    def tail(self, count: int = 15) -> str:
+        return "\n".join(line for _, line in self.lines[-count:])
+
+
+def child_env(env: BenchEnv, threaded: ThreadedDouble, db: Path, run_dir: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("MARKETBOT_", "DISCORD_"))}
+    return (
+        base
+        | threaded.double.env()
+        | {
+            "DISCORD_TOKEN": threaded.double.token,
+            "MARKETBOT_SOURCE": "yahoo",
+            "MARKETBOT_YAHOO_BASE_URL": env.double.base_url,
+            "MARKETBOT_DB": str(db),
+            "MARKETBOT_LOG_DIR": str(run_dir / "logs"),
+            "MARKETBOT_LOG_LEVEL": "INFO",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        }
+    )
+
+
+def process_figures(env: BenchEnv) -> list[Figure]:
+    cfg = env.config
+    questions = burst_questions(cfg.burst_size)
+    env.warm_up([as_text(RETURNS_ASK), *(as_text(q) for q in questions)])
+    db = env.snapshot("process.sqlite3")
+    run_dir = env.workdir / "process"
+    run_dir.mkdir()
+    with run_in_thread() as threaded:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            bot_command(),
+            cwd=run_dir,
+            env=child_env(env, threaded, db, run_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        log = StderrLines(proc)
+        try:
+            try:
+                identify = threaded.run(threaded.double.wait_identify(timeout=60), 70)
+            except Exception as exc:
+                raise RuntimeError(f"the bot did not connect:\n{log.tail()}") from exc
+            to_ready = identify.received_at - started
+            # At once, while discord.py still waits for more guilds before on_ready.
+            first = asyncio.run(ask(threaded, RETURNS_ASK, user_id=499_999))
+            results: list[BurstResult] = []
+            for b in range(cfg.bursts):
+                outcomes = asyncio.run(burst(threaded, questions, first_user=500_000 + 1000 * b))
+                results.append(BurstResult.of(outcomes))
+            status = proc_status(proc.pid)
+            on_ready = log.wait_for(READY_LINE, 30)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+    group = "8 process"
+    figures = [
+        Figure(group, "start → READY (marketbot run)", to_ready * 1000.0, "ms", target=3000.0),
+        Figure(
+            group,
+            "start → first /returns answered (sent at READY)",
+            (first.followup_at - started) * 1000.0,
+            "ms",
+        ),
+        Figure(
+            group,
+            "start → on_ready (after discord.py's 2 s wait for guilds)",
+            (on_ready - started) * 1000.0 if on_ready else float("nan"),
+            "ms",
+            note="" if on_ready else "not logged within 30 s",
+        ),
+        Figure(
+            group,
+            f"resident memory after {len(results)} x {len(questions)} interactions",
+            status.get("VmRSS", 0) / 1024.0,
+            "MB",
+            target=300.0,
+        ),
+        Figure(group, "peak resident memory (VmHWM)", status.get("VmHWM", 0) / 1024.0, "MB"),
+    ]
+    return figures + burst_figures(group, results, None, len(questions))
