@@ -281,6 +281,13 @@ def compute_returns(
 ) -> ReturnsResult:
     """Per-member and equal-weighted returns of ``target`` over ``period``."""
     members = member_paths(market, target, period, basis, currency)
+    return returns_of(members, target, period, basis, currency, market.source_label)
+
+
+def returns_of(
+    members: MemberSet, target: Target, period: Period, basis: str, currency: str, source: str
+) -> ReturnsResult:
+    """Returns from already loaded member paths (so a chart of the same paths loads once)."""
     rows = [
         MemberReturn(
             symbol=p.symbol,
@@ -296,5 +303,5 @@ def compute_returns(
         for p in members.paths
     ]
     return ReturnsResult(
-        target, period, basis, currency, rows, members.excluded, members.notes, market.source_label
+        target, period, basis, currency, rows, members.excluded, members.notes, source
     )

@@ -79,8 +79,16 @@ def return_big_buffers_to_the_system() -> None:
 
 
 class MarketBot(discord.Client):
-    def __init__(self, settings: Settings, services: Services, *, sync_on_start: bool = True,
-                 force_sync: bool = False, cooldown: Cooldown | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        *,
+        sync_on_start: bool = True,
+        force_sync: bool = False,
+        cooldown: Cooldown | None = None,
+        **options: Any,
+    ) -> None:
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         if settings.shard_count:
@@ -98,6 +106,7 @@ class MarketBot(discord.Client):
         self.synced: bool | None = None
         self.ready_event = asyncio.Event()
         self._hooks: list[Any] = []
+        self._close_hooks: list[Any] = []
 
     # -- sync ---------------------------------------------------------------------------
     @property
@@ -142,8 +151,11 @@ class MarketBot(discord.Client):
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=1))
         tmp.replace(path)
-        log.info("synced %d slash commands to %s", len(synced),
-                 f"server {guild.id}" if guild else "all servers")
+        log.info(
+            "synced %d slash commands to %s",
+            len(synced),
+            f"server {guild.id}" if guild else "all servers",
+        )
         return True
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -158,12 +170,17 @@ class MarketBot(discord.Client):
         """Register ``async hook(bot)`` to run in setup_hook (e.g. the summary scheduler)."""
         self._hooks.append(hook)
 
+    def add_close_hook(self, hook: Any) -> None:
+        """Register ``async hook()`` to run first when the bot closes (e.g. stop the scheduler)."""
+        self._close_hooks.append(hook)
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
         self.ready_event.set()
 
-    async def _on_tree_error(self, interaction: discord.Interaction,
-                             error: app_commands.AppCommandError) -> None:
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         import secrets as _secrets
 
         error_id = _secrets.token_hex(4)
@@ -173,15 +190,20 @@ class MarketBot(discord.Client):
             text = f"That value doesn't fit this option: {str(error)[:200]}"
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True,
-                                                allowed_mentions=discord.AllowedMentions.none())
+                await interaction.followup.send(
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
             else:
                 await interaction.response.send_message(
-                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
         except discord.HTTPException:
             log.warning("could not report error %s to the user", error_id)
 
     async def close(self) -> None:
+        hooks, self._close_hooks = self._close_hooks, []
+        for hook in hooks:
+            await hook()
         await self.runner.drain(SHUTDOWN_GRACE)
         await super().close()
         await asyncio.to_thread(self.services.close)

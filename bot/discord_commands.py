@@ -18,7 +18,9 @@ from discord import app_commands
 from commands.spec import AnySpec, CommandSpec, GroupSpec, Option
 
 RunCallback = Callable[[discord.Interaction, CommandSpec, str, dict[str, Any]], Awaitable[None]]
-AutocompleteFn = Callable[[discord.Interaction, str, str], Awaitable[list[app_commands.Choice[str]]]]
+AutocompleteFn = Callable[
+    [discord.Interaction, str, str], Awaitable[list[app_commands.Choice[str]]]
+]
 
 _TYPES: dict[str, Any] = {
     "string": str,
@@ -44,8 +46,9 @@ def build_command(
     spec: CommandSpec, full_name: str, run: RunCallback, complete: AutocompleteFn
 ) -> app_commands.Command:
     params = [
-        inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          annotation=discord.Interaction)
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
     ]
     for option in spec.options:
         params.append(

@@ -22,7 +22,13 @@ COLOURS = {
     "info": 0x5865F2,
 }
 MAX_TITLE, MAX_DESC, MAX_FIELDS, MAX_NAME, MAX_VALUE, MAX_FOOTER, MAX_TOTAL = (
-    256, 4096, 25, 256, 1024, 2048, 6000,
+    256,
+    4096,
+    25,
+    256,
+    1024,
+    2048,
+    6000,
 )
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -44,7 +50,7 @@ def clip(text: str, limit: int) -> str:
     cut = text[:tail_room]
     if "\n" in cut:
         cut = cut[: cut.rfind("\n")]
-    hidden = text[len(cut):].count("\n") or 1
+    hidden = text[len(cut) :].count("\n") or 1
     if fenced and cut.count("```") % 2 == 1:
         cut += "\n```"
     return f"{cut}\n…{hidden} more line{'s' if hidden != 1 else ''}"

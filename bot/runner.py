@@ -39,8 +39,9 @@ log = logging.getLogger("marketbot.runner")
 class Cooldown:
     """At most ``limit`` commands per user in any ``window`` seconds."""
 
-    def __init__(self, limit: int = 5, window: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int = 5, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
@@ -79,8 +80,13 @@ class Runner:
         self.completed = 0
 
     # -- the command path ---------------------------------------------------------------
-    async def run(self, interaction: discord.Interaction, spec: CommandSpec, full_name: str,
-                  kwargs: dict[str, Any]) -> None:
+    async def run(
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        full_name: str,
+        kwargs: dict[str, Any],
+    ) -> None:
         task = asyncio.current_task()
         if task is not None:
             self.tasks.add(task)
@@ -90,32 +96,51 @@ class Runner:
             if task is not None:
                 self.tasks.discard(task)
 
-    async def _run(self, interaction: discord.Interaction, spec: CommandSpec, full_name: str,
-                   kwargs: dict[str, Any]) -> None:
+    async def _run(
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        full_name: str,
+        kwargs: dict[str, Any],
+    ) -> None:
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait:
-            await self._reply_now(interaction, Reply.error(
-                f"Easy there — a few commands per 10 seconds. Try again in {wait:.0f} s."))
+            await self._reply_now(
+                interaction,
+                Reply.error(
+                    f"Easy there — a few commands per 10 seconds. Try again in {wait:.0f} s."
+                ),
+            )
             return
         manage = can_manage(interaction)
         if spec.admin and not manage:
             await self._reply_now(interaction, Reply.error(MANAGE_SERVER_REFUSAL))
             return
-        raw = {k: (v.id if isinstance(v, discord.abc.Snowflake) else v)
-               for k, v in kwargs.items() if v is not None}
+        raw = {
+            k: (v.id if isinstance(v, discord.abc.Snowflake) else v)
+            for k, v in kwargs.items()
+            if v is not None
+        }
         try:
             options = convert_options(spec, raw)
         except UserInputError as exc:
             await self._reply_now(interaction, Reply.error(str(exc)))
             return
         await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
-        ctx = Context(self.services, guild_id=space_id(interaction), user_id=interaction.user.id,
-                      channel_id=interaction.channel_id or 0, can_manage=manage, want_image=True)
+        ctx = Context(
+            self.services,
+            guild_id=space_id(interaction),
+            user_id=interaction.user.id,
+            channel_id=interaction.channel_id or 0,
+            can_manage=manage,
+            want_image=True,
+        )
         reply = await self._compute(spec, full_name, ctx, options)
         await self._send(interaction, reply, spec)
 
-    async def _compute(self, spec: CommandSpec, full_name: str, ctx: Context,
-                       options: dict[str, Any]) -> Reply:
+    async def _compute(
+        self, spec: CommandSpec, full_name: str, ctx: Context, options: dict[str, Any]
+    ) -> Reply:
         if spec.admin:  # writes are never shared between requests
             return await asyncio.to_thread(execute, spec, ctx, options, full_name)
         key = (full_name, ctx.guild_id, tuple(sorted((k, str(v)) for k, v in options.items())))
@@ -137,10 +162,13 @@ class Runner:
 
     async def _reply_now(self, interaction: discord.Interaction, reply: Reply) -> None:
         rendered = to_embed(reply)
-        await interaction.response.send_message(embed=rendered.embed, ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
-    async def _send(self, interaction: discord.Interaction, reply: Reply, spec: CommandSpec) -> None:
+    async def _send(
+        self, interaction: discord.Interaction, reply: Reply, spec: CommandSpec
+    ) -> None:
         rendered = to_embed(reply)
         try:
             if reply.exit_code and not spec.ephemeral:
@@ -149,11 +177,15 @@ class Runner:
                     await interaction.delete_original_response()
                 except discord.HTTPException:
                     log.debug("could not delete the deferred response", exc_info=True)
-                await interaction.followup.send(embed=rendered.embed, ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+                await interaction.followup.send(
+                    embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
                 return
-            kwargs: dict[str, Any] = {"embed": rendered.embed, "allowed_mentions": NO_MENTIONS,
-                                      "ephemeral": rendered.ephemeral or spec.ephemeral}
+            kwargs: dict[str, Any] = {
+                "embed": rendered.embed,
+                "allowed_mentions": NO_MENTIONS,
+                "ephemeral": rendered.ephemeral or spec.ephemeral,
+            }
             if rendered.file is not None:
                 kwargs["file"] = rendered.file
             await interaction.followup.send(**kwargs)
@@ -167,13 +199,17 @@ class Runner:
             try:
                 await interaction.followup.send(
                     f"The answer could not be delivered (Discord error {exc.status}, id {error_id}); "
-                    "please try again.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+                    "please try again.",
+                    ephemeral=True,
+                    allowed_mentions=NO_MENTIONS,
+                )
             except discord.HTTPException:
                 log.error("/%s: the failure notice could not be delivered either", spec.name)
                 await self._post_in_channel(interaction, reply, spec)
 
-    async def _post_in_channel(self, interaction: discord.Interaction, reply: Reply,
-                               spec: CommandSpec) -> None:
+    async def _post_in_channel(
+        self, interaction: discord.Interaction, reply: Reply, spec: CommandSpec
+    ) -> None:
         """Last resort when the interaction can no longer carry the reply (its token expired,
         followups keep failing): say it in the channel with the bot's token, naming the user
         without pinging, so nobody is left with silence. Errors and private replies are
@@ -184,20 +220,27 @@ class Runner:
         who = f"<@{interaction.user.id}>"
         try:
             if reply.exit_code or spec.ephemeral:
-                await channel.send(f"{who}: your /{spec.name} could not be answered here; "
-                                   "please try again.", allowed_mentions=NO_MENTIONS)
+                await channel.send(
+                    f"{who}: your /{spec.name} could not be answered here; please try again.",
+                    allowed_mentions=NO_MENTIONS,
+                )
                 return
             rendered = to_embed(reply)  # a fresh file: the failed send consumed the first
             extra: dict[str, Any] = {"file": rendered.file} if rendered.file else {}
-            await channel.send(f"{who}, the answer to your /{spec.name}:", embed=rendered.embed,
-                               allowed_mentions=NO_MENTIONS, **extra)
+            await channel.send(
+                f"{who}, the answer to your /{spec.name}:",
+                embed=rendered.embed,
+                allowed_mentions=NO_MENTIONS,
+                **extra,
+            )
             self.completed += 1
         except discord.HTTPException:
             log.error("/%s: the answer could not be posted in the channel either", spec.name)
 
     # -- autocomplete ---------------------------------------------------------------------
-    async def complete(self, interaction: discord.Interaction, kind: str,
-                       current: str) -> list[app_commands.Choice[str]]:
+    async def complete(
+        self, interaction: discord.Interaction, kind: str, current: str
+    ) -> list[app_commands.Choice[str]]:
         try:
             names = await asyncio.to_thread(self.suggest, space_id(interaction), kind, current)
         except Exception:
@@ -217,11 +260,13 @@ class Runner:
         baskets = self.services.baskets.names(guild_id)
         out: list[str] = []
         if kind in ("target", "basket") and not head:
-            pool = ([*PRESETS, *baskets] if kind == "target" else [*baskets, *PRESETS])
+            pool = [*PRESETS, *baskets] if kind == "target" else [*baskets, *PRESETS]
             out += [n for n in pool if n.startswith(last.lower())]
         if kind in ("target", "symbol"):
             symbols = self.services.cache.known_symbols(last.upper(), limit=25)
-            preset_syms = sorted({s for m in PRESETS.values() for s in m if s.startswith(last.upper())})
+            preset_syms = sorted(
+                {s for m in PRESETS.values() for s in m if s.startswith(last.upper())}
+            )
             for s in [*symbols, *preset_syms]:
                 value = head + s
                 if value not in out:
@@ -238,5 +283,3 @@ class Runner:
             task.cancel()
         if still:
             await asyncio.gather(*still, return_exceptions=True)
-
-

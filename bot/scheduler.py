@@ -340,12 +340,7 @@ async def attach_scheduler(
         shard_ids=shard_ids, shard_count=shard_count, **kwargs,
     )  # fmt: skip
     bot.summary_scheduler = scheduler  # type: ignore[attr-defined]
-    original_close = bot.close
-
-    async def close() -> None:
-        await scheduler.stop()  # first: nothing may post through a closing client
-        await original_close()
-
-    bot.close = close  # type: ignore[method-assign]
+    # First thing on close: nothing may post through a closing client.
+    bot.add_close_hook(scheduler.stop)
     scheduler.start(before=bot.wait_until_ready)
     return scheduler

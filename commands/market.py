@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.baskets import Target
-from analytics.chartdata import chart_data
+from analytics.chartdata import build_chart_data
 from analytics.periods import Period
-from analytics.returns import ReturnsResult, compute_returns
+from analytics.returns import ReturnsResult, compute_returns, member_paths, returns_of
 from analytics.symbols import normalize_symbol
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
@@ -96,8 +96,16 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
     period = period_from(ctx, options)
     left_t = resolve(ctx, options["left"])
     right_t = resolve(ctx, options["right"])
-    left = _returns_for(ctx, left_t, period, options)
-    right = _returns_for(ctx, right_t, period, options)
+    basis, currency = options.get("basis", "price"), options.get("currency", "local")
+    market = ctx.services.market
+    # Load each side's price paths once: the returns and the chart are built from them.
+    sides = [
+        (name, t, member_paths(market, t, period, basis, currency))
+        for name, t in (("target", left_t), ("vs", right_t))
+    ]
+    left, right = (
+        returns_of(m, t, period, basis, currency, market.source_label) for _, t, m in sides
+    )
     spread = (
         left.equal_weight_return_pct - right.equal_weight_return_pct
         if left.equal_weight_return_pct is not None and right.equal_weight_return_pct is not None
@@ -150,14 +158,7 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
         stale=stale,
     )
     if ctx.want_image:
-        chart = chart_data(
-            ctx.services.market,
-            left_t,
-            period,
-            vs=right_t,
-            basis=options.get("basis", "price"),
-            currency=options.get("currency", "local"),
-        )
+        chart = build_chart_data(sides, basis=basis, currency=currency, source=market.source_label)
         attach_chart(reply, chart, want_image=True)
     return reply
 
