@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = logging.StreamHandler()
     handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    # The console's reply already says what a warning would (stale data, a failed source):
+    # only errors (internal, with their id) add a line of their own.
+    level = logging.ERROR if args.action == "ask" else logging.WARNING
+    logging.basicConfig(level=level, handlers=[handler])
     try:
         if args.action == "ask":
             return ask(args.command, args.json, args.chart_out)
