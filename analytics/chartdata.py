@@ -30,7 +30,7 @@ import pandas as pd
 from analytics.baskets import Target
 from analytics.market import MarketData
 from analytics.periods import Period
-from analytics.returns import Excluded, MemberPath, MemberSet, member_paths
+from analytics.returns import Excluded, MemberPath, MemberSet, load_question, member_paths
 
 STYLES = ("rebased", "price", "drawdown")
 GROUPS = ("target", "vs")
@@ -357,9 +357,11 @@ def chart_data(
     currency: str = "local",
 ) -> ChartData:
     """Load ``target`` (and ``vs``) over ``period`` and build the chart's lines."""
-    groups = [("target", target, member_paths(market, target, period, basis, currency))]
+    loaded = load_question(market, [*target.symbols, *(vs.symbols if vs else ())], period)
+    period = loaded[0]
+    groups = [("target", target, member_paths(market, target, period, basis, currency, loaded))]
     if vs is not None:
-        groups.append(("vs", vs, member_paths(market, vs, period, basis, currency)))
+        groups.append(("vs", vs, member_paths(market, vs, period, basis, currency, loaded)))
     return build_chart_data(
         groups, style=style, basis=basis, currency=currency, source=market.source_label
     )

@@ -23,7 +23,7 @@ from analytics.fundamentals import FundamentalsStore
 from analytics.fx import load_fx
 from analytics.market import MarketData
 from analytics.periods import Period
-from analytics.returns import Excluded, member_paths
+from analytics.returns import Excluded, member_paths, summarize_excluded
 
 SHARES_NOTE = (
     "Shares are today's shares outstanding, held constant over the period "
@@ -179,4 +179,4 @@ def compute_marketcap(
 
 
 def _reasons(excluded: list[Excluded]) -> str:
-    return "; ".join(f"{e.symbol}: {e.reason}" for e in excluded)
+    return summarize_excluded(excluded)

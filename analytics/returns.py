@@ -9,14 +9,15 @@ with the reason, never filled in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
 from analytics.baskets import Target
 from analytics.errors import NoDataError, UserInputError
 from analytics.fx import FxTable, load_fx
-from analytics.market import History, MarketData, Series
+from analytics.market import LONGEST_CLOSURE, History, MarketData, Series
 from analytics.periods import EARLIEST, Period
 
 Basis = Literal["price", "total"]
@@ -33,6 +34,15 @@ class Excluded:
 
     def to_json(self) -> dict[str, str]:
         return {"symbol": self.symbol, "reason": self.reason}
+
+
+def summarize_excluded(excluded: Sequence[Excluded], sep: str = "; ") -> str:
+    """One line per distinct reason, its symbols grouped: seven members left out for the
+    same missing FX rate read as one line, not seven."""
+    by_reason: dict[str, list[str]] = {}
+    for e in excluded:
+        by_reason.setdefault(e.reason, []).append(e.symbol)
+    return sep.join(f"{', '.join(symbols)}: {reason}" for reason, symbols in by_reason.items())
 
 
 @dataclass(slots=True)
@@ -169,19 +179,46 @@ def load_history(market: MarketData, symbols: tuple[str, ...], period: Period) -
     return history
 
 
+def load_question(
+    market: MarketData, symbols: Sequence[str], period: Period
+) -> tuple[Period, History]:
+    """Load a question's bars once and give a period without ``end`` one end for the whole
+    question: the latest close of any of its symbols.
+
+    Why one end: "end defaults to the latest close" must mean one date for a basket (and
+    for both sides of a comparison). Otherwise, on the first Hong Kong session of a year, a
+    US member's "ytd" would still be last year and the average would mix two periods.
+    Members whose data stops well before that date are then excluded (see
+    :func:`member_paths`), not averaged in with old prices. The bars loaded relative to each
+    symbol's own last close already cover the pinned period (a later end only moves base
+    dates later), so nothing is fetched twice.
+    """
+    history = load_history(market, tuple(dict.fromkeys(symbols)), period)
+    if period.end is None:
+        last = max((s.last_day for s in history.series.values() if s.last_day), default=None)
+        if last is not None:
+            period = replace(period, end=last)
+    return period, history
+
+
 def member_paths(
     market: MarketData,
     target: Target,
     period: Period,
     basis: str = "price",
     currency: str = "local",
+    loaded: tuple[Period, History] | None = None,
 ) -> MemberSet:
-    """Resolve the period on each member and build its price path (see :class:`MemberPath`)."""
+    """Resolve the period on each member and build its price path (see :class:`MemberPath`).
+
+    ``loaded`` is :func:`load_question`'s answer when the caller loaded several targets at
+    once (both sides of a comparison share one end date); by default this target alone.
+    """
     if basis not in BASES:
         raise UserInputError(f"basis: '{basis[:12]}' is not accepted; use price or total.")
     if currency not in CURRENCIES:
         raise UserInputError(f"currency: '{currency[:12]}' is not accepted; use local or usd.")
-    history = load_history(market, target.symbols, period)
+    period, history = loaded or load_question(market, target.symbols, period)
     excluded = [Excluded(s, history.problems[s]) for s in target.symbols if s in history.problems]
     _raise_if_unknown(target, history)
     notes: list[str] = []
@@ -195,6 +232,18 @@ def member_paths(
             excluded.append(Excluded(symbol, span))
             continue
         base_i, end_i = span
+        # Data that genuinely stops well before the end (delisted, old files) is left out;
+        # data that could not be refreshed (the source failed) is served, marked stale.
+        lag = period.end - series.days[end_i] if period.end is not None else None
+        if lag is not None and lag > LONGEST_CLOSURE and not series.stale:
+            excluded.append(
+                Excluded(
+                    symbol,
+                    f"no close within {LONGEST_CLOSURE.days} days of {period.end.isoformat()} "
+                    f"(last close {series.days[end_i].isoformat()})",
+                )
+            )
+            continue
         if base_i == end_i and period.effective_name != "max":
             excluded.append(
                 Excluded(symbol, f"only one close in the period ({series.days[end_i]})")
@@ -237,7 +286,7 @@ def member_paths(
         stale = series.stale or (fx is not None and fx.stale_for(series.currency))
         paths.append(MemberPath(series.symbol, series.currency, out_currency, days, values, stale))
     if not paths:
-        reasons = "; ".join(f"{e.symbol}: {e.reason}" for e in excluded) or "no members"
+        reasons = summarize_excluded(excluded) or "no members"
         raise NoDataError(f"No data for {target.label} over {period.label}. {reasons}")
     return MemberSet(paths, excluded, notes)
 
@@ -262,14 +311,16 @@ def _convert_path(
 
 def _raise_if_unknown(target: Target, history: History) -> None:
     """A question about symbols that all do not exist is bad input, not missing data."""
-    if not history.unknown or len(history.unknown) < len(target.symbols):
+    unknown = [s for s in target.symbols if s in history.unknown]
+    if not unknown or len(unknown) < len(target.symbols):
         return
     if target.kind == "symbols" and len(target.symbols) == 1:
         raise UserInputError(
-            f"Unknown symbol {target.symbols[0]}: not found at the data source. Use Yahoo "
-            "symbols (AAPL, 0700.HK, ^HSI) or a basket name (mag7, china-titans)."
+            f"Unknown symbol {target.symbols[0]}: not found at the data source, and no basket "
+            "here has that name. Use Yahoo symbols (AAPL, 0700.HK, ^HSI), a preset basket "
+            "(mag7, china-titans) or one from /basket list."
         )
-    raise UserInputError(f"Unknown symbols: {', '.join(history.unknown)}.")
+    raise UserInputError(f"Unknown symbols: {', '.join(unknown)}.")
 
 
 def compute_returns(

@@ -31,7 +31,7 @@ from analytics.fundamentals import Fundamentals, FundamentalsStore
 from analytics.fx import FxTable, load_fx, major_currency
 from analytics.market import History, MarketData, Series
 from analytics.periods import EARLIEST
-from analytics.returns import PROBE_BACK, Excluded
+from analytics.returns import PROBE_BACK, Excluded, summarize_excluded
 from analytics.returns import _raise_if_unknown as raise_if_unknown
 
 #: The multiples reported per member, in display order.
@@ -345,7 +345,7 @@ def compute_valuation(
         else:
             members.append(valued)
     if not members:
-        reasons = "; ".join(f"{e.symbol}: {e.reason}" for e in excluded) or "no members"
+        reasons = summarize_excluded(excluded) or "no members"
         raise NoDataError(f"No valuation for {target.label}. {reasons}")
     notes = _notes(members, fx)
     return ValuationResult(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import discord
 
-from commands.reply import Reply
+from commands.reply import Reply, clip
 
 COLOURS = {
     "gain": 0x2ECC71,
@@ -38,22 +38,6 @@ class Rendered:
     embed: discord.Embed
     file: discord.File | None
     ephemeral: bool
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters at a line break where possible, keeping code
-    fences balanced and saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    fenced = text.count("```") % 2 == 0 and "```" in text
-    tail_room = limit - 40
-    cut = text[:tail_room]
-    if "\n" in cut:
-        cut = cut[: cut.rfind("\n")]
-    hidden = text[len(cut) :].count("\n") or 1
-    if fenced and cut.count("```") % 2 == 1:
-        cut += "\n```"
-    return f"{cut}\n…{hidden} more line{'s' if hidden != 1 else ''}"
 
 
 def to_embed(reply: Reply) -> Rendered:

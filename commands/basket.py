@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from analytics.baskets import (
@@ -12,7 +13,7 @@ from analytics.baskets import (
     validate_name,
 )
 from analytics.errors import UserInputError
-from analytics.symbols import parse_symbol_list
+from analytics.symbols import SYMBOL_RE, parse_symbol_list
 from commands.reply import Field, Reply, table
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 
@@ -24,13 +25,23 @@ MEMBERS = Option(
 )
 
 
-def _check_exist(ctx: Context, symbols: list[str]) -> str:
-    """Refuse symbols the source says do not exist; a source outage is not a refusal."""
+def _check_exist(ctx: Context, symbols: list[str], name: str | None = None) -> str:
+    """Refuse symbols the source says do not exist (a source outage is not a refusal), and a
+    new basket name that is also a symbol: the basket would hide that symbol on this server
+    (``target:AAPL`` would mean the basket)."""
     market = ctx.services.market
     today = market.today()
-    from datetime import timedelta
-
-    history = market.history(tuple(symbols), today - timedelta(days=10), today)
+    as_symbol = name.upper() if name and SYMBOL_RE.match(name.upper()) else None
+    asked = tuple(dict.fromkeys([*symbols, *([as_symbol] if as_symbol else [])]))
+    history = market.history(asked, today - timedelta(days=10), today)
+    if as_symbol and as_symbol not in history.unknown:
+        if as_symbol in history.series or as_symbol in history.empty:
+            raise UserInputError(
+                f"'{name}' is also the symbol {as_symbol}; a basket of that name would hide it. "
+                "Pick another name. Nothing was changed."
+            )
+    history.unknown = [s for s in history.unknown if s != as_symbol]
+    history.problems.pop(as_symbol or "", None)
     if history.unknown:
         raise UserInputError(
             f"Unknown symbol{'s' if len(history.unknown) > 1 else ''}: "
@@ -63,7 +74,7 @@ def run_create(ctx: Context, options: dict[str, Any]) -> Reply:
         raise UserInputError(
             f"A basket named '{name}' already exists on this server; use /basket add."
         )
-    note = _check_exist(ctx, members)
+    note = _check_exist(ctx, members, name)
     basket = ctx.services.baskets.create(ctx.guild_id, name, members, ctx.user_id, ctx.clock())
     return _basket_reply(f"Created basket {basket.name}", basket, note)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from analytics.chartdata import STYLES, ChartData, chart_data, fmt_pct
 from analytics.charts import THEME_NAMES, render_png
+from analytics.returns import summarize_excluded
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import Field, Reply, tone_of
 from commands.spec import CommandSpec, Context, Option
@@ -50,7 +51,7 @@ def chart_reply(data: ChartData) -> Reply:
     fields = [Field(data.group_target(g).title, _headline_value(data, g)) for g in data.groups]
     fields.append(Field("Period", data.range_text))
     if data.excluded:
-        left = "\n".join(f"{e.symbol}: {e.reason}" for e in data.excluded)
+        left = summarize_excluded(data.excluded, sep="\n")
         fields.append(Field("Left out", left[:1000], inline=False))
     if data.notes:
         fields.append(Field("Notes", "\n".join(data.notes)[:1000], inline=False))

@@ -22,8 +22,7 @@ def run_help(ctx: Context, options: dict[str, Any]) -> Reply:
     lines = []
     data = []
     for full, spec in flatten(COMMANDS):
-        lock = " (Manage Server)" if spec.admin else ""
-        lines.append(f"**/{full}** — {spec.description}{lock}\n`{spec.example or '/' + full}`")
+        lines.append(f"**/{full}** — {spec.description}\n`{spec.example or '/' + full}`")
         data.append({"command": full, "description": spec.description, "example": spec.example})
     text = "\n".join(lines)
     return Reply(

@@ -7,11 +7,18 @@ from typing import Any
 from analytics.baskets import Target
 from analytics.chartdata import build_chart_data
 from analytics.periods import Period
-from analytics.returns import ReturnsResult, compute_returns, member_paths, returns_of
+from analytics.returns import (
+    ReturnsResult,
+    compute_returns,
+    load_question,
+    member_paths,
+    returns_of,
+    summarize_excluded,
+)
 from analytics.symbols import normalize_symbol
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, money, pct, table, tone_of
+from commands.reply import Field, Reply, clip, money, pct, table, tone_of
 from commands.spec import CommandSpec, Context, Option
 
 
@@ -42,7 +49,7 @@ def dates_of(result: ReturnsResult) -> str:
 
 
 def excluded_text(result: ReturnsResult) -> str:
-    return "\n".join(f"{e.symbol}: {e.reason}" for e in result.excluded)[:1000]
+    return clip(summarize_excluded(result.excluded, sep="\n"), 1000)
 
 
 def returns_reply(result: ReturnsResult) -> Reply:
@@ -98,9 +105,12 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
     right_t = resolve(ctx, options["right"])
     basis, currency = options.get("basis", "price"), options.get("currency", "local")
     market = ctx.services.market
-    # Load each side's price paths once: the returns and the chart are built from them.
+    # One end date for both sides, then each side's price paths loaded once: the returns
+    # and the chart are built from them.
+    loaded = load_question(market, [*left_t.symbols, *right_t.symbols], period)
+    period = loaded[0]
     sides = [
-        (name, t, member_paths(market, t, period, basis, currency))
+        (name, t, member_paths(market, t, period, basis, currency, loaded))
         for name, t in (("target", left_t), ("vs", right_t))
     ]
     left, right = (

@@ -148,7 +148,9 @@ def _convert(spec: CommandSpec, option: Option, value: Any) -> Any:
             return value
         text = str(value).strip().removeprefix("<#").removesuffix(">")
         if not text.isdigit() or len(text) > 20:
-            raise UserInputError(f"{label}: give a channel (#name or its id).")
+            raise UserInputError(
+                f"{label}: give a channel: pick it in Discord, or its numeric id in the console."
+            )
         return int(text)
     text = str(value).strip()
     if option.check is not None:

@@ -119,3 +119,19 @@ def table(rows: list[list[str]], align: str = "") -> str:
             cells.append(cell.ljust(widths[i]) if a == "l" else cell.rjust(widths[i]))
         lines.append("  ".join(cells).rstrip())
     return "```\n" + "\n".join(lines) + "\n```"
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters at a line break where possible, keeping code
+    fences balanced and saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    fenced = text.count("```") % 2 == 0 and "```" in text
+    tail_room = limit - 40
+    cut = text[:tail_room]
+    if "\n" in cut:
+        cut = cut[: cut.rfind("\n")]
+    hidden = text[len(cut) :].count("\n") or 1
+    if fenced and cut.count("```") % 2 == 1:
+        cut += "\n```"
+    return f"{cut}\n…{hidden} more line{'s' if hidden != 1 else ''}"

@@ -30,18 +30,27 @@ class RunningBot:
 
 
 async def start_bot(
-    double: DiscordDouble, tmp_path: Path, *, dev_guild: int | None = None,
-    cooldown: Cooldown | None = None, db_name: str = "bot.sqlite3", folder: Path = MARKET_DATA,
+    double: DiscordDouble,
+    tmp_path: Path,
+    *,
+    dev_guild: int | None = None,
+    cooldown: Cooldown | None = None,
+    db_name: str = "bot.sqlite3",
+    folder: Path = MARKET_DATA,
 ) -> tuple[MarketBot, asyncio.Task[None]]:
     settings = Settings(
-        source=f"csv:{folder}", db_path=tmp_path / db_name, discord_token=double.token,
-        dev_guild_id=dev_guild, log_dir=tmp_path / "logs",
+        source=f"csv:{folder}",
+        db_path=tmp_path / db_name,
+        discord_token=double.token,
+        dev_guild_id=dev_guild,
+        log_dir=tmp_path / "logs",
     )
     services = Services.build(
         Cache(settings.db_path), CsvFolderSource(folder), clock=Clock(FIXED_NOW)
     )
-    bot = MarketBot(settings, services, cooldown=cooldown or Cooldown(limit=1000),
-                    guild_ready_timeout=0.05)
+    bot = MarketBot(
+        settings, services, cooldown=cooldown or Cooldown(limit=1000), guild_ready_timeout=0.05
+    )
     task = asyncio.create_task(bot.start(double.token))
     await asyncio.wait_for(bot.ready_event.wait(), 10)
     return bot, task

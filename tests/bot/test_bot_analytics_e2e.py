@@ -17,10 +17,22 @@ pytestmark = pytest.mark.timeout(60)
 
 #: Made-up fundamentals, stated here so the expected numbers can be computed by hand.
 FUNDAMENTALS = {
-    "AAPL": {"currency": "USD", "financialCurrency": "USD", "sharesOutstanding": 15e9,
-             "trailingEps": 6.0, "forwardEps": 8.0, "longName": "Apple Inc."},
-    "MSFT": {"currency": "USD", "financialCurrency": "USD", "sharesOutstanding": 7.4e9,
-             "trailingEps": 12.0, "forwardEps": 15.0, "longName": "Microsoft Corporation"},
+    "AAPL": {
+        "currency": "USD",
+        "financialCurrency": "USD",
+        "sharesOutstanding": 15e9,
+        "trailingEps": 6.0,
+        "forwardEps": 8.0,
+        "longName": "Apple Inc.",
+    },
+    "MSFT": {
+        "currency": "USD",
+        "financialCurrency": "USD",
+        "sharesOutstanding": 7.4e9,
+        "trailingEps": 12.0,
+        "forwardEps": 15.0,
+        "longName": "Microsoft Corporation",
+    },
 }
 
 
@@ -45,8 +57,14 @@ def fields(message) -> dict[str, str]:
 
 async def test_chart_replies_with_a_png_and_a_caption(running: RunningBot) -> None:
     handle = await running.double.send_slash(
-        "chart", {"target": "china-titans", "vs": "mag7", "start": "2024-12-31",
-                  "end": "2025-03-07", "theme": "light"},
+        "chart",
+        {
+            "target": "china-titans",
+            "vs": "mag7",
+            "start": "2024-12-31",
+            "end": "2025-03-07",
+            "theme": "light",
+        },
     )
     await handle.wait_defer()
     reply = await handle.wait_reply()
@@ -77,7 +95,9 @@ async def test_marketcap_and_valuation_through_discord(bot_with_fundamentals: Ru
     )
     reply = await handle.wait_reply()
     a, m = closes("AAPL"), closes("MSFT")
-    change = 15e9 * (a["2025-03-07"] - a["2024-12-31"]) + 7.4e9 * (m["2025-03-07"] - m["2024-12-31"])
+    change = 15e9 * (a["2025-03-07"] - a["2024-12-31"]) + 7.4e9 * (
+        m["2025-03-07"] - m["2024-12-31"]
+    )
     billions = f"{abs(change) / 1e9:,.2f}B"
     assert billions in json.dumps(reply.data["embeds"][0])
 

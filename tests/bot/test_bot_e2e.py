@@ -81,9 +81,9 @@ async def test_returns_defers_then_answers_with_the_right_numbers(running: Runni
     embed = embed_of(reply)
     # Independent computation from the CSV files.
     syms = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA"]
-    expected = sum(
-        closes_on(s, "2025-03-07") / closes_on(s, "2024-12-31") - 1 for s in syms
-    ) / 7 * 100
+    expected = (
+        sum(closes_on(s, "2025-03-07") / closes_on(s, "2024-12-31") - 1 for s in syms) / 7 * 100
+    )
     assert field(embed, "Equal-weighted") == f"{expected:+.2f}%"
     assert embed["color"] == 0xE74C3C  # a loss is red
     assert "as of 2025-03-07" in embed["footer"]["text"]
@@ -108,7 +108,9 @@ async def test_compare_attaches_a_decodable_png(running: RunningBot) -> None:
 
 async def test_autocomplete_offers_presets_and_server_baskets(running: RunningBot) -> None:
     handle = await running.double.send_slash(
-        "basket", {"name": "evs", "members": "TSLA,1211.HK"}, subcommand="create",
+        "basket",
+        {"name": "evs", "members": "TSLA,1211.HK"},
+        subcommand="create",
         permissions=ADMIN_PERMISSIONS,
     )
     await handle.wait_reply()
@@ -121,7 +123,9 @@ async def test_autocomplete_offers_presets_and_server_baskets(running: RunningBo
 
 async def test_basket_create_needs_manage_server_then_is_usable(running: RunningBot) -> None:
     refused = await running.double.send_slash(
-        "basket", {"name": "evs", "members": "TSLA,1211.HK"}, subcommand="create",
+        "basket",
+        {"name": "evs", "members": "TSLA,1211.HK"},
+        subcommand="create",
         permissions=MEMBER_PERMISSIONS,
     )
     callback = await refused.wait_callback()
@@ -130,7 +134,9 @@ async def test_basket_create_needs_manage_server_then_is_usable(running: Running
     assert running.services.baskets.get(int(refused.payload["guild_id"]), "evs") is None
 
     ok = await running.double.send_slash(
-        "basket", {"name": "evs", "members": "TSLA,1211.HK"}, subcommand="create",
+        "basket",
+        {"name": "evs", "members": "TSLA,1211.HK"},
+        subcommand="create",
         permissions=ADMIN_PERMISSIONS,
     )
     await ok.wait_reply()
@@ -142,9 +148,14 @@ async def test_basket_create_needs_manage_server_then_is_usable(running: Running
     )
     embed = embed_of(await used.wait_reply())
     expected = (
-        closes_on("TSLA", "2025-03-07") / closes_on("TSLA", "2024-12-31")
-        + closes_on("1211.HK", "2025-03-07") / closes_on("1211.HK", "2024-12-31") - 2
-    ) / 2 * 100
+        (
+            closes_on("TSLA", "2025-03-07") / closes_on("TSLA", "2024-12-31")
+            + closes_on("1211.HK", "2025-03-07") / closes_on("1211.HK", "2024-12-31")
+            - 2
+        )
+        / 2
+        * 100
+    )
     assert field(embed, "Equal-weighted") == f"{expected:+.2f}%"
 
 
@@ -197,7 +208,8 @@ async def test_event_loop_stays_responsive_during_a_slow_chart(running: RunningB
     object.__setattr__(spec, "handler", slow_compare)
     try:
         slow = await running.double.send_slash(
-            "compare", {"left": "mag7", "right": "china-titans", "period": "1m"}
+            "compare",
+            {"left": "mag7", "right": "china-titans", "start": "2024-12-31", "end": "2025-03-07"},
         )
         await slow.wait_defer()
         started = time.monotonic()
@@ -222,7 +234,9 @@ async def test_identical_requests_in_flight_share_one_computation(running: Runni
 
     running.services.market.history = counting  # type: ignore[method-assign]
     options = {"target": "AAPL,MSFT", "start": "2025-01-02", "end": "2025-03-07"}
-    handles = await asyncio.gather(*(running.double.send_slash("returns", options) for _ in range(3)))
+    handles = await asyncio.gather(
+        *(running.double.send_slash("returns", options) for _ in range(3))
+    )
     replies = [await h.wait_reply() for h in handles]
     assert calls == 1
     assert len({json.dumps(embed_of(r)["fields"]) for r in replies}) == 1

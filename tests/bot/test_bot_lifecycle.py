@@ -78,8 +78,12 @@ async def test_close_finishes_and_closes_the_database(tmp_path: Path) -> None:
 def test_run_without_token_explains_and_exits_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "MARKETBOT_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr and "marketbot ask" in result.stderr

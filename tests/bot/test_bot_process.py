@@ -33,10 +33,20 @@ def bot_env(double_env: dict[str, str], token: str, tmp_path: Path, **extra: str
 
 def test_sync_command_syncs_to_the_dev_guild_and_exits(tmp_path: Path) -> None:
     with run_in_thread() as threaded:
-        env = bot_env(threaded.double.env(), threaded.double.token, tmp_path,
-                      MARKETBOT_DEV_GUILD_ID=str(DEFAULT_GUILD_ID))
-        result = subprocess.run([sys.executable, "-m", "bot.cli", "sync"], env=env, cwd=tmp_path,
-                                capture_output=True, text=True, timeout=60)
+        env = bot_env(
+            threaded.double.env(),
+            threaded.double.token,
+            tmp_path,
+            MARKETBOT_DEV_GUILD_ID=str(DEFAULT_GUILD_ID),
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "sync"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         names = {c["name"] for c in threaded.double.commands(DEFAULT_GUILD_ID)}
         assert {"returns", "chart", "basket", "help"} <= names
@@ -47,8 +57,14 @@ def test_run_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     with run_in_thread() as threaded:
         double = threaded.double
         env = bot_env(double.env(), double.token, tmp_path)
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             threaded.run(double.wait_for(lambda r: r.method == "PUT", timeout=30), timeout=40)
             threaded.run(double.wait_identify(timeout=30), timeout=40)

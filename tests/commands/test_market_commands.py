@@ -107,17 +107,32 @@ def test_quote_is_the_last_close_and_the_days_change(
     assert data["stale"] is False
 
 
-def test_named_period_ends_on_each_symbols_latest_close(
+def test_named_period_has_one_end_for_the_whole_question(
     services: Services, market_data_dir: Path
 ) -> None:
-    # AMZN's last row (2026-03-26) has no prices, so its latest close is a day earlier.
+    # The question's end is the latest close of any member (AAPL, 2026-03-26). AMZN's last
+    # row that day has no prices, so its end close is a day earlier, but its base is taken
+    # one month before the common end, like AAPL's: both cover the same calendar period.
     reply = ask(services, "/returns target:AAPL,AMZN period:1m")
     assert reply.exit_code == 0, reply.description
     ends = {m["symbol"]: m["end_date"] for m in reply.data["members"]}
     assert ends == {"AAPL": "2026-03-26", "AMZN": closes(market_data_dir, "AMZN")[-1][0]}
     assert ends["AMZN"] == "2026-03-25"
-    amzn = reply.data["members"][1]
-    assert amzn["base_date"] == on_or_before(closes(market_data_dir, "AMZN"), "2026-02-25")[0]
+    bases = {m["symbol"]: m["base_date"] for m in reply.data["members"]}
+    for symbol in ("AAPL", "AMZN"):
+        assert bases[symbol] == on_or_before(closes(market_data_dir, symbol), "2026-02-26")[0]
+
+
+def test_members_whose_data_stopped_long_before_the_end_are_excluded(services: Services) -> None:
+    # The Hong Kong files stop on 2025-05-22, the US ones in March 2026: an ytd of both
+    # must not average two different years.
+    reply = ask(services, "/returns target:AAPL,0700.HK period:ytd")
+    assert reply.exit_code == 0, reply.description
+    assert [m["symbol"] for m in reply.data["members"]] == ["AAPL"]
+    assert reply.data["members"][0]["base_date"] == "2025-12-31"
+    (excluded,) = reply.data["excluded"]
+    assert excluded["symbol"] == "0700.HK"
+    assert "no close within 10 days of 2026-03-26 (last close 2025-05-22)" in excluded["reason"]
 
 
 def test_total_basis_says_when_there_is_no_adjusted_close(services: Services) -> None:
@@ -136,9 +151,11 @@ def test_usd_answer_and_missing_fx(services: Services) -> None:
         services, "/returns target:china-titans start:2024-12-31 end:2025-03-07 currency:usd"
     )
     assert reply.exit_code == 3
+    # One line for the seven members that share the reason.
     assert (
-        "9988.HK: no HKD=X rate (no prices between 2024-12-23 and 2025-03-07)" in reply.description
-    )
+        "9988.HK, 0700.HK, 1810.HK, 1211.HK, 0981.HK, 9618.HK, 9999.HK: "
+        "no HKD=X rate (no prices between 2024-12-23 and 2025-03-07)"
+    ) in reply.description
 
 
 def test_source_failure_serves_stale_with_its_as_of_date(services: Services) -> None:
