@@ -189,6 +189,32 @@ class Cache:
             )
             _compact_fetches(conn, symbol)
 
+    def replace_history(
+        self, symbol: str, start: date, end: date, bars: Sequence[Bar], fetched_at: datetime
+    ) -> None:
+        """Forget every bar and fetch record of ``symbol``, then store ``[start, end]``.
+
+        For prices adjusted back in time by a split or dividend: the old rows are on another
+        basis, so none may survive beside the new ones. One transaction, like store_fetch.
+        """
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM bars WHERE symbol = ?", (symbol,))
+            conn.execute("DELETE FROM fetches WHERE symbol = ?", (symbol,))
+            self.store_fetch(symbol, start, end, bars, fetched_at)
+
+    def known_actions(self, symbol: str) -> set[date]:
+        """Split/dividend days whose adjustment the cached bars of ``symbol`` carry."""
+        rows = self.connection().execute("SELECT day FROM actions WHERE symbol = ?", (symbol,))
+        return {date.fromisoformat(r[0]) for r in rows}
+
+    def record_actions(self, symbol: str, days: Iterable[date], now: datetime) -> None:
+        rows = [(symbol, d.isoformat(), now.isoformat()) for d in days]
+        if rows:
+            with self.transaction() as conn:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO actions (symbol, day, seen_at) VALUES (?, ?, ?)", rows
+                )
+
     def fetches(self, symbol: str) -> list[FetchRecord]:
         rows = self.connection().execute(
             'SELECT start, "end", fetched_at FROM fetches WHERE symbol = ? ORDER BY start',

@@ -14,6 +14,12 @@ SQLite. Rules:
 * A source answer is written only when it is a success; an "empty" success over a range
   where the cache already has rows is treated as a failure (Yahoo glitches return empty
   frames), so bad answers never replace good rows.
+* Yahoo adjusts earlier prices for splits (``Close``) and dividends (``Adj Close``). When an
+  answer reports such an action, new to the cache, on a day it covers while older bars of
+  the symbol are cached, those bars are on the old basis: the symbol's whole requested
+  range is fetched again (one more call, for those symbols only) and replaces everything
+  cached of it in one transaction. If that fails, the cache is left as it was (consistent,
+  if older) and served stale; the next question tries again.
 """
 
 from __future__ import annotations
@@ -237,10 +243,19 @@ class MarketData:
                         symbol, error="missing from the source's answer", error_kind="failed"
                     )
                     answers.setdefault(symbol, []).append((lo, hi, result))
+            affected: dict[str, list[date]] = {}
             for symbol, parts in answers.items():
+                news = self._news(symbol, parts)
+                if news:
+                    affected[symbol] = news
+                    continue
                 stored = self._store(symbol, parts, now)
                 # A symbol whose other gap failed is stale even if this part was stored.
                 outcomes.setdefault(symbol, stored)
+            if affected:
+                last = min(end, latest_possible_day(now))
+                for symbol, refetched in self._refetch(affected, start, last, now, failure).items():
+                    outcomes.setdefault(symbol, refetched)
         return outcomes
 
     def _gaps(
@@ -275,6 +290,80 @@ class MarketData:
         self.breaker.record_success()
         return results
 
+    def _news(self, symbol: str, parts: list[tuple[date, date, SymbolHistory]]) -> list[date]:
+        """Split/dividend days in a successful answer that make cached bars outdated: not
+        known to the cache yet, with bars of the symbol cached before them outside the
+        ranges being stored (those are replaced anyway)."""
+        if not all(result.ok for _, _, result in parts):
+            return []
+        reported = {d for lo, hi, result in parts for d in result.actions if lo <= d <= hi}
+        if not reported:
+            return []
+        news = sorted(reported - self.cache.known_actions(symbol))
+        return [day for day in news if self._cached_before(symbol, day, parts)]
+
+    def _cached_before(
+        self, symbol: str, day: date, parts: list[tuple[date, date, SymbolHistory]]
+    ) -> bool:
+        before = day - ONE_DAY
+        total = self.cache.count_bars(symbol, date.min, before)
+        inside = sum(
+            self.cache.count_bars(symbol, lo, min(hi, before))
+            for lo, hi, _ in parts
+            if lo <= before
+        )
+        return total > inside
+
+    def _refetch(
+        self,
+        affected: dict[str, list[date]],
+        start: date,
+        end: date,
+        now: datetime,
+        failure: _Outcome | None,
+    ) -> dict[str, _Outcome]:
+        """Fetch ``[start, end]`` again for symbols whose cached bars a split or dividend
+        outdated, and let it replace all they had cached; on failure change nothing."""
+        for symbol, days in affected.items():
+            log.info(
+                "%s: split or dividend on %s; cached prices are on the old basis, "
+                "fetching %s..%s again",
+                symbol,
+                ", ".join(d.isoformat() for d in days),
+                start.isoformat(),
+                end.isoformat(),
+            )
+        # After the source failed as a whole, do not hammer it: serve the cache, stale.
+        answer = failure or self._fetch(sorted(affected), start, end)
+        outcomes: dict[str, _Outcome] = {}
+        for symbol, days in affected.items():
+            note = f"cached prices predate a split or dividend on {days[0].isoformat()}"
+            if isinstance(answer, _Outcome):
+                outcomes[symbol] = _Outcome(False, "failed", f"{answer.message}; {note}")
+                continue
+            result = answer.get(symbol)
+            bars = (
+                [b for b in result.bars if start <= b.day <= end and b.is_valid()] if result else []
+            )
+            if result is None or not result.ok or not bars:
+                why = (result.error if result else None) or "the source returned no rows"
+                msg = f"{note}; fetching them again failed: {why}"
+                self.cache.record_symbol_error(symbol, "failed", msg, now)
+                outcomes[symbol] = _Outcome(False, "failed", msg)
+                continue
+            seen = [*days, *(d for d in result.actions if start <= d <= end)]
+            with self.cache.transaction():
+                self.cache.replace_history(symbol, start, end, bars, now)
+                self.cache.record_actions(symbol, seen, now)
+                self._save_meta(symbol, result, now)
+            outcomes[symbol] = _Outcome()
+        return outcomes
+
+    def _save_meta(self, symbol: str, result: SymbolHistory, now: datetime) -> None:
+        self.cache.save_symbol_meta(
+            symbol, currency=result.currency, name=result.name, timezone=result.timezone, now=now
+        )
+
     def _store(
         self, symbol: str, parts: list[tuple[date, date, SymbolHistory]], now: datetime
     ) -> _Outcome:
@@ -298,15 +387,12 @@ class MarketData:
                 continue
             writes.append((lo, hi, bars))
         meta = next((r for _, _, r in parts if r.currency or r.name or r.timezone), None)
+        # Actions in these ranges are applied to every bar stored from now on: not news later.
+        seen = [d for lo, hi, r in parts for d in r.actions if lo <= d <= hi]
         with self.cache.transaction():
             for lo, hi, bars in writes:
                 self.cache.store_fetch(symbol, lo, hi, bars, now)
+            self.cache.record_actions(symbol, seen, now)
             if meta is not None:
-                self.cache.save_symbol_meta(
-                    symbol,
-                    currency=meta.currency,
-                    name=meta.name,
-                    timezone=meta.timezone,
-                    now=now,
-                )
+                self._save_meta(symbol, meta, now)
         return _Outcome()

@@ -92,4 +92,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX summary_posts_status ON summary_posts(status);
     """,
+    # 4: splits and dividends whose back-adjustment the cached bars already carry (see
+    # analytics.market): a source reporting one of these again is no news.
+    """
+    CREATE TABLE actions (
+        symbol TEXT NOT NULL,
+        day TEXT NOT NULL,            -- exchange-local date the source reported it on
+        seen_at TEXT NOT NULL,        -- UTC ISO timestamp
+        PRIMARY KEY (symbol, day)
+    ) WITHOUT ROWID;
+    """,
 ]

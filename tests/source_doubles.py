@@ -50,7 +50,8 @@ def daily(*rows: tuple[str, float] | tuple[str, float, float]) -> list[Bar]:
 
 
 class MemorySource:
-    """Hand-written bars; a symbol not in ``bars`` is ``not_found``."""
+    """Hand-written bars; a symbol not in ``bars`` is ``not_found``. ``actions`` (symbol ->
+    split/dividend days) are reported for the days asked, as Yahoo's source does."""
 
     label = "Memory"
 
@@ -59,10 +60,12 @@ class MemorySource:
         bars: dict[str, list[Bar]],
         currencies: dict[str, str] | None = None,
         names: dict[str, str] | None = None,
+        actions: dict[str, list[date]] | None = None,
     ) -> None:
         self.bars = bars
         self.currencies = currencies or {}
         self.names = names or {}
+        self.actions = actions or {}
 
     def fetch_history(
         self, symbols: Sequence[str], start: date, end: date
@@ -79,6 +82,7 @@ class MemorySource:
                 bars=[b for b in self.bars[symbol] if start <= b.day <= end],
                 currency=self.currencies.get(symbol),
                 name=self.names.get(symbol),
+                actions=[d for d in self.actions.get(symbol, []) if start <= d <= end],
             )
         return out
 

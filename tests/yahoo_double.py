@@ -19,7 +19,9 @@ recorded so tests can count what yfinance really asked for.
 
 Faults: ``rate_limit`` / ``server_error`` / ``hang`` / ``malformed`` apply to every request
 (``symbols=None``) or to requests about given symbols, forever or ``times`` times;
-``empty`` and ``nan_closes`` change a symbol's chart data. Connection refused is just
+``empty`` and ``nan_closes`` change a symbol's chart data; ``split`` / ``dividend`` /
+``add_bars`` change served data the way Yahoo's changes after a corporate action or a new
+trading day (adjusted bars before it, ``events`` in the chart). Connection refused is just
 ``closed_port_url()``. Served data and answers are built in ``tests/yahoo_payloads.py``.
 """
 
@@ -31,7 +33,7 @@ import threading
 import time as _time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -49,6 +51,8 @@ from tests.yahoo_payloads import (
     shared_symbols,
     symbol_data,
     timeseries,
+    with_dividend,
+    with_split,
     yahoo_error,
 )
 
@@ -64,6 +68,8 @@ __all__ = [
     "running_double",
     "shared_symbols",
     "symbol_data",
+    "with_dividend",
+    "with_split",
 ]
 
 
@@ -160,6 +166,28 @@ class YahooDouble:
         """Add or replace served symbols (also while running)."""
         with self._lock:
             self.symbols = self.symbols | {k.upper(): v for k, v in symbols.items()}
+
+    def add_bars(self, symbol: str, bars: Iterable[DailyBar]) -> None:
+        """A new trading day (or several) arrives for a served symbol."""
+        with self._lock:
+            data = self.symbols[symbol.upper()]
+            self.symbols[symbol.upper()] = replace(
+                data, bars=sorted([*data.bars, *bars], key=lambda b: b.day)
+            )
+
+    def split(self, symbol: str, day: date, numerator: float, denominator: float = 1.0) -> None:
+        """From now on serve ``symbol`` as Yahoo does after a split on ``day``: the split in
+        the chart's ``events`` and every bar before ``day`` divided by the ratio."""
+        with self._lock:
+            key = symbol.upper()
+            self.symbols[key] = with_split(self.symbols[key], day, numerator, denominator)
+
+    def dividend(self, symbol: str, day: date, amount: float) -> None:
+        """From now on serve a dividend going ex on ``day``: listed in ``events``, adjusted
+        closes before ``day`` scaled down (``Close`` itself is unchanged)."""
+        with self._lock:
+            key = symbol.upper()
+            self.symbols[key] = with_dividend(self.symbols[key], day, amount)
 
     # ---- faults (thread-safe, switchable at runtime) ----------------------------------
     def _add(self, kind: str, symbols: Iterable[str] | None, times: int | None, **kw: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import time as _time
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,11 @@ class SymbolData:
     valid_ranges: list[str] = field(default_factory=lambda: list(FULL_RANGES))
     #: ``.info`` fields in yfinance names, e.g. ``{"longName": ..., "financialCurrency": ...}``.
     info: dict[str, Any] = field(default_factory=dict)
+    #: Corporate actions served in the chart's ``events``: ex-date -> (numerator, denominator)
+    #: of a split, ex-date -> cash amount of a dividend. Use :func:`with_split` /
+    #: :func:`with_dividend` to also adjust the bars before them, as Yahoo does.
+    splits: dict[date, tuple[float, float]] = field(default_factory=dict)
+    dividends: dict[date, float] = field(default_factory=dict)
 
 
 def market_defaults(symbol: str) -> dict[str, Any]:
@@ -110,6 +115,48 @@ def market_defaults(symbol: str) -> dict[str, Any]:
 def symbol_data(symbol: str, bars: Sequence[DailyBar], **overrides: Any) -> SymbolData:
     """A :class:`SymbolData` with the symbol's market defaults, overridable per field."""
     return SymbolData(bars=list(bars), **(market_defaults(symbol) | overrides))
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+def with_split(
+    data: SymbolData, day: date, numerator: float, denominator: float = 1.0
+) -> SymbolData:
+    """``data`` as Yahoo serves it once a ``numerator:denominator`` split took effect on
+    ``day``: every price before ``day`` (close and adjusted close alike) divided by the
+    ratio, volumes multiplied by it, earlier dividends divided too, and the split listed."""
+    ratio = numerator / denominator
+    bars = [
+        b
+        if b.day >= day
+        else DailyBar(
+            b.day,
+            _scaled(b.open, 1 / ratio),
+            _scaled(b.high, 1 / ratio),
+            _scaled(b.low, 1 / ratio),
+            _scaled(b.close, 1 / ratio),
+            _scaled(b.adj_close, 1 / ratio),
+            _scaled(b.volume, ratio),
+        )
+        for b in data.bars
+    ]
+    dividends = {d: a / ratio if d < day else a for d, a in data.dividends.items()}
+    splits = data.splits | {day: (numerator, denominator)}
+    return replace(data, bars=bars, splits=splits, dividends=dividends)
+
+
+def with_dividend(data: SymbolData, day: date, amount: float) -> SymbolData:
+    """``data`` once a dividend of ``amount`` went ex on ``day``: ``Close`` unchanged, every
+    adjusted close before ``day`` multiplied by ``1 - amount / close`` of the last bar before
+    ``day`` (Yahoo's method), and the dividend listed."""
+    before = [b.close for b in data.bars if b.day < day and b.close]
+    factor = 1 - amount / before[-1] if before else 1.0
+    bars = [
+        replace(b, adj_close=_scaled(b.adj_close, factor)) if b.day < day else b for b in data.bars
+    ]
+    return replace(data, bars=bars, dividends=data.dividends | {day: amount})
 
 
 def _num(text: str | None) -> float | None:
@@ -206,7 +253,39 @@ def chart_result(
         ],
         "adjclose": [{"adjclose": [b.adj_close for b in bars]}],
     }
+    events = chart_events(data, bars[0].day, bars[-1].day)
+    if events:
+        result["events"] = events
     return {"chart": {"result": [result], "error": None}}
+
+
+def chart_events(data: SymbolData, first: date, last: date) -> dict[str, Any]:
+    """``events`` of a chart answer: the splits and dividends between the first and last
+    bar served, keyed by their Unix time as strings and stamped at the session open."""
+    zone = ZoneInfo(data.timezone)
+
+    def stamp(day: date) -> int:
+        return int(datetime.combine(day, data.session_open, zone).timestamp())
+
+    events: dict[str, Any] = {}
+    splits = {d: r for d, r in data.splits.items() if first <= d <= last}
+    if splits:
+        events["splits"] = {
+            str(stamp(d)): {
+                "date": stamp(d),
+                "numerator": num,
+                "denominator": den,
+                "splitRatio": f"{num:g}:{den:g}",
+            }
+            for d, (num, den) in sorted(splits.items())
+        }
+    dividends = {d: a for d, a in data.dividends.items() if first <= d <= last}
+    if dividends:
+        events["dividends"] = {
+            str(stamp(d)): {"amount": amount, "date": stamp(d)}
+            for d, amount in sorted(dividends.items())
+        }
+    return events
 
 
 def chart_meta(

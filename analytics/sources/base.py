@@ -46,6 +46,10 @@ class SymbolHistory:
     range). On failure ``bars`` is empty and ``error_kind`` says why:
     ``not_found`` (the symbol does not exist), ``no_history`` (exists but the source
     serves no usable daily history), ``failed`` (transient: rate limit, network, bad data).
+
+    ``actions`` lists the days in the fetched range with a split or a dividend. A source
+    whose prices are adjusted back in time for them (Yahoo) must report them: bars cached
+    before such a day are no longer on the same basis as the ones just fetched.
     """
 
     symbol: str
@@ -55,6 +59,7 @@ class SymbolHistory:
     timezone: str | None = None
     error: str | None = None
     error_kind: FailureKind | None = None
+    actions: list[date] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

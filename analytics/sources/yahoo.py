@@ -175,6 +175,30 @@ def _bars_from_frame(frame: pd.DataFrame | None, symbol: str, start: date, end: 
     return bars
 
 
+def _action_days(frame: pd.DataFrame | None, symbol: str, start: date, end: date) -> list[date]:
+    """Days in ``[start, end]`` with a split or a distribution for ``symbol``.
+
+    ``actions=True`` adds ``Dividends`` and ``Stock Splits`` columns (and ``Capital Gains``
+    for funds, which also move the adjusted close): 0 for none, NaN on other markets' days.
+    yfinance files an event dated on a day without a bar under the bar before it.
+    """
+    if frame is None or frame.empty or not isinstance(frame.columns, pd.MultiIndex):
+        return []
+    if symbol not in set(frame.columns.get_level_values(-1)):
+        return []
+    sub = frame.xs(symbol, axis=1, level=-1)
+    days: set[date] = set()
+    for name in ("Dividends", "Stock Splits", "Capital Gains"):
+        if name not in sub.columns:
+            continue
+        for stamp, value in zip(sub.index, sub[name].tolist(), strict=True):
+            amount = _finite(value)
+            day = pd.Timestamp(stamp).date()
+            if amount is not None and amount > 0 and start <= day <= end:
+                days.add(day)
+    return sorted(days)
+
+
 def _blank(symbol: str, upper: str) -> SymbolHistory:
     """No request needed: an empty range, or an empty symbol (which cannot exist)."""
     if upper:
@@ -225,6 +249,7 @@ class YahooSource:
                 frame = self._download(unique, start, end)
             observations = self.session.take_observations()
             bars = {u: _bars_from_frame(frame, u, start, end) for u in unique}
+            actions = {u: _action_days(frame, u, start, end) for u in unique}
             # Judged under the lock: _judge may read yfinance's time-zone cache.
             verdicts = {
                 u: _judge(u, observations.get(("chart", u)), bars[u], (start, end), said)
@@ -244,6 +269,7 @@ class YahooSource:
                 name=meta.get("longName") or meta.get("shortName"),
                 error=verdict.error,
                 error_kind=verdict.kind,
+                actions=list(actions[upper]) if verdict.error is None else [],
             )
             if verdict.error:
                 _LOG.debug("Yahoo %s: %s (%s)", upper, verdict.kind, verdict.error)
@@ -265,7 +291,9 @@ class YahooSource:
                 end=end + timedelta(days=1),
                 interval="1d",
                 auto_adjust=False,
-                actions=False,
+                # Splits and dividends adjust earlier prices back in time: the market
+                # service must know of them (same request: yfinance always asks for events).
+                actions=True,
                 progress=False,
                 group_by="column",
                 threads=min(len(symbols), _MAX_THREADS),

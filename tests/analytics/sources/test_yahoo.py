@@ -113,6 +113,46 @@ def test_close_and_adjusted_close_both_returned(
     assert (first.open, first.high, first.low, first.volume) == (100.5, 103.5, 99.5, 1001)
 
 
+def test_splits_and_dividends_are_reported_per_symbol(
+    real_prices: YahooDouble, source: YahooSource
+) -> None:
+    real_prices.split("AAPL", date(2025, 3, 11), 4)
+    real_prices.dividend("MSFT", date(2025, 3, 12), 0.83)
+    real_prices.dividend("0700.HK", date(2025, 3, 8), 3.4)  # a Saturday: no bar that day
+
+    result = source.fetch_history(
+        ["AAPL", "MSFT", "0700.HK", "NVDA"], date(2025, 3, 5), date(2025, 3, 14)
+    )
+
+    assert result["AAPL"].actions == [date(2025, 3, 11)]
+    assert result["MSFT"].actions == [date(2025, 3, 12)]
+    assert result["0700.HK"].actions == [date(2025, 3, 7)]  # yfinance files it on the bar before
+    assert result["NVDA"].actions == []
+    # Prices as Yahoo serves them after the split: divided by 4 before it, not after.
+    expected = {d: c / 4 if d < date(2025, 3, 11) else c for d, c in csv_closes("AAPL").items()}
+    assert [(b.day, b.close) for b in result["AAPL"].bars] == [
+        (d, pytest.approx(expected[d], rel=1e-9))
+        for d in sorted(expected)
+        if date(2025, 3, 5) <= d <= date(2025, 3, 14)
+    ]
+    # Asking for actions costs no request: still one chart request per symbol.
+    assert sorted(r.symbol or "" for r in real_prices.chart_requests()) == sorted(
+        ["AAPL", "MSFT", "0700.HK", "NVDA"]
+    )
+    # Only actions inside the asked range are reported.
+    later = source.fetch_history(["AAPL", "MSFT"], date(2025, 3, 13), date(2025, 3, 14))
+    assert later["AAPL"].actions == [] and later["MSFT"].actions == []
+
+
+def test_failed_symbols_report_no_actions(real_prices: YahooDouble, source: YahooSource) -> None:
+    real_prices.split("MSFT", date(2025, 3, 5), 2)
+    real_prices.server_error(symbols=["MSFT"])
+
+    result = source.fetch_history(["AAPL", "MSFT"], date(2025, 3, 3), date(2025, 3, 7))
+
+    assert not result["MSFT"].ok and result["MSFT"].actions == []
+
+
 def test_unknown_symbol_among_known_ones(real_prices: YahooDouble, source: YahooSource) -> None:
     result = source.fetch_history(["AAPL", "NOPE", "0700.HK"], date(2025, 3, 3), date(2025, 3, 7))
 
