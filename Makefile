@@ -24,6 +24,7 @@ sync: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --quiet .
 
 test: install lint
 	$(BIN)/python -m pytest -q

@@ -172,7 +172,7 @@ BASKET = GroupSpec(
             "Create a basket (Manage Server)",
             run_create,
             (NAME, MEMBERS),
-            "/basket create name:ev members:1211.HK,TSLA,NIO",
+            "/basket create name:china-adr members:BABA,JD,PDD",
             admin=True,
         ),
         CommandSpec(
@@ -180,7 +180,7 @@ BASKET = GroupSpec(
             "Add symbols to a basket (Manage Server)",
             run_add,
             (NAME, MEMBERS),
-            "/basket add name:ev members:XPEV",
+            "/basket add name:china-adr members:BIDU",
             admin=True,
         ),
         CommandSpec(
@@ -188,7 +188,7 @@ BASKET = GroupSpec(
             "Remove symbols from a basket (Manage Server)",
             run_remove,
             (NAME, MEMBERS),
-            "/basket remove name:ev members:XPEV",
+            "/basket remove name:china-adr members:BIDU",
             admin=True,
         ),
         CommandSpec(
@@ -196,7 +196,7 @@ BASKET = GroupSpec(
             "Delete a basket (Manage Server)",
             run_delete,
             (NAME,),
-            "/basket delete name:ev",
+            "/basket delete name:china-adr",
             admin=True,
         ),
         CommandSpec("show", "Show a basket's members", run_show, (NAME,), "/basket show name:mag7"),
