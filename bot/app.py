@@ -35,6 +35,7 @@ from commands.registry import COMMANDS
 log = logging.getLogger("marketbot.bot")
 # No voice features: do not warn at every start that PyNaCl (voice) is missing.
 discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 SHUTDOWN_GRACE = 10.0
 
 
