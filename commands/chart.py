@@ -14,7 +14,7 @@ from analytics.chartdata import STYLES, ChartData, chart_data, fmt_pct
 from analytics.charts import THEME_NAMES, render_png
 from analytics.returns import summarize_excluded
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, tone_of
+from commands.reply import Field, Reply, clip, notes_field, tone_of
 from commands.spec import CommandSpec, Context, Option
 
 STYLE = Option(
@@ -52,9 +52,9 @@ def chart_reply(data: ChartData) -> Reply:
     fields.append(Field("Period", data.range_text))
     if data.excluded:
         left = summarize_excluded(data.excluded, sep="\n")
-        fields.append(Field("Left out", left[:1000], inline=False))
+        fields.append(Field("Left out", clip(left, 1000), inline=False))
     if data.notes:
-        fields.append(Field("Notes", "\n".join(data.notes)[:1000], inline=False))
+        fields.extend(notes_field(data.notes))
     head = data.headline("target")
     tone = tone_of(head.final if head is not None and data.style == "rebased" else None)
     footer = " · ".join(

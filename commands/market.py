@@ -18,7 +18,7 @@ from analytics.returns import (
 from analytics.symbols import normalize_symbol
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, clip, money, pct, table, tone_of
+from commands.reply import Field, Reply, clip, money, notes_field, pct, table, tone_of
 from commands.spec import CommandSpec, Context, Option
 
 
@@ -63,7 +63,7 @@ def returns_reply(result: ReturnsResult) -> Reply:
     if result.excluded:
         fields.append(Field("Left out", excluded_text(result), inline=False))
     if result.notes:
-        fields.append(Field("Notes", "\n".join(result.notes)[:1000], inline=False))
+        fields.extend(notes_field(result.notes))
     return Reply(
         title=f"{result.target.title}: {pct(ew)}",
         description=member_table(result),
@@ -136,7 +136,7 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
             )
     notes = sorted(set(left.notes + right.notes))
     if notes:
-        fields.append(Field("Notes", "\n".join(notes)[:1000], inline=False))
+        fields.extend(notes_field(notes))
     as_of = max(d for d in (left.as_of, right.as_of) if d is not None)
     lead = left_t.label if (spread or 0) >= 0 else right_t.label
     description = (

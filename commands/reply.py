@@ -65,6 +65,11 @@ def _strip_code_fences(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("```"))
 
 
+def notes_field(notes: list[str]) -> list[Field]:
+    """The "Notes" field (clipped at a line break to fit a field), or none without notes."""
+    return [Field("Notes", clip("\n".join(notes), 1000), inline=False)] if notes else []
+
+
 def pct(value: float | None, digits: int = 2) -> str:
     """``+42.83%`` / ``-10.31%`` / ``n/a``."""
     if value is None:

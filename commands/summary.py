@@ -29,7 +29,7 @@ from analytics.schedule import (
 from analytics.services import Services
 from analytics.subscriptions import MAX_BASKETS, PostRecord, Subscription, store_for
 from analytics.summary import WeeklySummary, compute_summary, summary_png
-from commands.reply import Field, Reply, pct, table, tone_of
+from commands.reply import Field, Reply, clip, notes_field, pct, table, tone_of
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 
 DEFAULT_BASKETS = ("china-titans", "mag7")
@@ -109,9 +109,9 @@ def summary_reply(summary: WeeklySummary, image: bytes | None = None) -> Reply:
         if excluded:
             parts.append("Left out: " + ", ".join(dict.fromkeys(excluded)))
         parts.append(b.valuation_note)
-        fields.append(Field(f"{b.target.title} — the week", "\n".join(parts)[:1000], False))
+        fields.append(Field(f"{b.target.title} — the week", clip("\n".join(parts), 1000), False))
     if summary.notes:
-        fields.append(Field("Notes", "\n".join(summary.notes)[:1000], False))
+        fields.extend(notes_field(summary.notes))
     footer = " · ".join(
         p
         for p in (

@@ -12,7 +12,7 @@ from analytics.symbols import normalize_symbol
 from analytics.valuation import ValuationResult, compute_valuation, premium_pct
 from commands.market import dates_of, excluded_text, footer
 from commands.options import END, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, big_money, money, pct, table, tone_of
+from commands.reply import Field, Reply, big_money, clip, money, notes_field, pct, table, tone_of
 from commands.spec import CommandSpec, Context, Option
 
 RATIO_HEADERS = ("P/E", "Fwd P/E", "P/S", "P/B", "EV/EBITDA")
@@ -70,7 +70,7 @@ def names_text(result: ValuationResult) -> str:
             f"{m.symbol} {m.name or ''} · price {m.price_date.isoformat()} · "
             f"fundamentals {when}" + (" (stale)" if m.stale else "")
         )
-    return "\n".join(lines)[:1000]
+    return clip("\n".join(lines), 1000)
 
 
 def left_out_text(result: ValuationResult) -> str:
@@ -80,7 +80,7 @@ def left_out_text(result: ValuationResult) -> str:
     for gap in result.aggregate.left_out:
         grouped.setdefault((gap.symbol, gap.reason), []).append(labels[gap.measure])
     lines = [f"{sym}: {why} — not in {', '.join(ms)}" for (sym, why), ms in grouped.items()]
-    return "\n".join(lines)[:1000]
+    return clip("\n".join(lines), 1000)
 
 
 def _side_fields(result: ValuationResult, with_table: bool) -> list[Field]:
@@ -109,8 +109,7 @@ def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
             title=f"{left.target.title}: P/E {ratio(left.aggregate.trailing_pe)}, "
             f"fwd {ratio(left.aggregate.forward_pe)}",
             description=valuation_table(left),
-            fields=_side_fields(left, with_table=False)
-            + ([Field("Notes", "\n".join(notes)[:1000], inline=False)] if notes else []),
+            fields=_side_fields(left, with_table=False) + notes_field(notes),
             tone="info",
             footer=_valuation_footer(left, left.stale),
             data=data,
@@ -133,7 +132,7 @@ def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
         *_side_fields(right, with_table=True),
     ]
     if notes:
-        fields.append(Field("Notes", "\n".join(notes)[:1000], inline=False))
+        fields.extend(notes_field(notes))
     a, b = left.aggregate, right.aggregate
     description = (
         f"**{left.target.label}** trades at {ratio(a.forward_pe)} forward and "
@@ -203,7 +202,7 @@ def run_marketcap(ctx: Context, options: dict[str, Any]) -> Reply:
     ]
     if result.excluded:
         fields.append(Field("Left out", excluded_text(result), inline=False))  # type: ignore[arg-type]
-    fields.append(Field("Notes", "\n".join(result.notes)[:1000], inline=False))
+    fields.extend(notes_field(result.notes))
     return Reply(
         title=f"{target.title} {verb} {big_money(abs(total))}",
         description=marketcap_table(result),
@@ -256,7 +255,7 @@ def run_levels(ctx: Context, options: dict[str, Any]) -> Reply:
         Field("Lookback", f"{r.lookback}: {r.lookback_start.isoformat()} → {r.as_of.isoformat()}"),
     ]
     if r.notes:
-        fields.append(Field("Notes", "\n".join(r.notes)[:1000], inline=False))
+        fields.extend(notes_field(r.notes))
     name = f" — {r.name}" if r.name else ""
     return Reply(
         title=f"{symbol}{name}: {money(r.last_close, cur)}, {pct(r.drawdown_pct)} from peak",
