@@ -6,7 +6,6 @@ shared CSV files read independently with the csv module and against ``/returns``
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -30,6 +29,7 @@ from analytics.periods import Period
 from analytics.returns import Excluded, MemberPath, MemberSet, compute_returns
 from analytics.services import Services
 from analytics.sources.csvdir import CsvFolderSource
+from tests.real_data import closes_by_date as closes
 
 MARKET = Path(__file__).resolve().parents[2] / ".." / "shared" / "market-data"
 D = date.fromisoformat
@@ -44,13 +44,6 @@ def path(symbol: str, days: list[str], values: list[float], stale: bool = False)
 
 def symbols(*names: str) -> Target:
     return Target(",".join(names), tuple(names), "symbols")
-
-
-def closes(symbol: str) -> dict[date, float]:
-    """Closes from the shared file, read independently of the app's CSV source."""
-    with (MARKET / f"{symbol}.csv").open(newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["Date"] and r["Close"]]
-    return {D(r["Date"][:10]): float(r["Close"]) for r in rows}
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,19 +14,11 @@ from analytics.market import MarketData
 from analytics.periods import Period, add_months
 from analytics.sources.csvdir import CsvFolderSource
 from analytics.sources.yahoo import YahooSource
+from tests.real_data import closes_by_date as closes
 from tests.yahoo_double import DailyBar, YahooDouble, symbol_data
 
 MARKET = Path(__file__).resolve().parents[2] / ".." / "shared" / "market-data"
 CLOCK = datetime(2026, 4, 1, tzinfo=UTC)
-
-
-def closes(symbol: str, folder: Path = MARKET) -> dict[date, float]:
-    out: dict[date, float] = {}
-    with (folder / f"{symbol}.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["Date"] and row["Close"].strip():
-                out[date.fromisoformat(row["Date"][:10])] = float(row["Close"])
-    return out
 
 
 def expected(rows: dict[date, float], end: date | None, lookback_from: date | None) -> dict:

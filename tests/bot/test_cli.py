@@ -10,7 +10,6 @@ table of bad inputs runs through the same ``main()`` in-process.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sqlite3
@@ -24,15 +23,10 @@ import pytest
 from analytics.cache import Cache
 from bot.cli import main
 from tests.conftest import MARKET_DATA
+from tests.real_data import MEMBER_KEYS, RETURNS_KEYS, on_or_before
+from tests.real_data import rows as csv_closes
 
 MARKETBOT = Path(sys.executable).with_name("marketbot")
-MEMBER_KEYS = {
-    "symbol", "currency", "base_date", "base_close", "end_date", "end_close", "return_pct",
-}  # fmt: skip
-RETURNS_KEYS = {
-    "command", "target", "basis", "currency", "members", "equal_weight_return_pct",
-    "excluded", "as_of", "stale",
-}  # fmt: skip
 
 
 @dataclass
@@ -50,17 +44,6 @@ def environment(db: Path, source: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MARKETBOT_", "DISCORD_"))}
     env.update(MARKETBOT_SOURCE=source, MARKETBOT_DB=str(db))
     return env
-
-
-def csv_closes(symbol: str) -> list[tuple[str, float]]:
-    with (MARKET_DATA / f"{symbol}.csv").open(newline="") as handle:
-        return sorted(
-            (r["Date"][:10], float(r["Close"])) for r in csv.DictReader(handle) if r["Close"]
-        )
-
-
-def on_or_before(rows: list[tuple[str, float]], day: str) -> tuple[str, float]:
-    return [r for r in rows if r[0] <= day][-1]
 
 
 def assert_one_line_error(result: Run, code: int) -> str:

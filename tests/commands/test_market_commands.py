@@ -6,7 +6,6 @@ Numbers are checked against the files read here with the csv module; the clock i
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -18,24 +17,12 @@ from analytics.services import Services
 from commands.registry import run_text
 from commands.reply import Reply
 from commands.spec import Context
-
-MEMBER_KEYS = {
-    "symbol", "currency", "base_date", "base_close", "end_date", "end_close", "return_pct",
-}  # fmt: skip
-RETURNS_KEYS = {
-    "command", "target", "basis", "currency", "members", "equal_weight_return_pct",
-    "excluded", "as_of", "stale",
-}  # fmt: skip
+from tests.real_data import MARKET_DATA, MEMBER_KEYS, RETURNS_KEYS, on_or_before, rows
 
 
 def closes(folder: Path, symbol: str) -> list[tuple[str, float]]:
-    with (folder / f"{symbol}.csv").open(newline="") as handle:
-        rows = [(r["Date"][:10], float(r["Close"])) for r in csv.DictReader(handle) if r["Close"]]
-    return sorted(rows)
-
-
-def on_or_before(rows: list[tuple[str, float]], day: str) -> tuple[str, float]:
-    return [r for r in rows if r[0] <= day][-1]
+    assert folder.resolve() == MARKET_DATA.resolve()  # the independent reader reads there
+    return rows(symbol)
 
 
 def ask(services: Services, text: str) -> Reply:

@@ -6,7 +6,6 @@ expected closes are read from those files here, independently of the double's lo
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +15,7 @@ import pytest
 
 from analytics.errors import RateLimitedError, SourceError
 from analytics.sources.yahoo import YahooSession, YahooSource
+from tests.real_data import closes_by_date as csv_closes
 from tests.yahoo_double import (
     DailyBar,
     YahooDouble,
@@ -28,14 +28,6 @@ MARKET_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "market-da
 HK = ["0700.HK", "0981.HK", "1024.HK", "1211.HK", "1810.HK", "3690.HK", "9618.HK", "9988.HK"]
 US = ["AAPL", "MSFT", "NVDA", "TSLA"]
 SERVED_FROM, SERVED_TO = date(2024, 12, 2), date(2025, 3, 14)
-
-
-def csv_closes(symbol: str) -> dict[date, float]:
-    """Day -> Close straight from the shared CSV (skipping rows without a close)."""
-    with open(MARKET_DATA / f"{symbol}.csv", newline="") as handle:
-        rows = list(csv.reader(handle))
-    col = rows[0].index("Close")
-    return {date.fromisoformat(r[0][:10]): float(r[col]) for r in rows[1:] if r and r[col]}
 
 
 def synthetic(symbol: str, closes: dict[date, float], **overrides: object) -> dict:
