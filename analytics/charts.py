@@ -92,7 +92,7 @@ def line_colour(theme: Theme, group: str, index: int, headline: bool) -> str:
     return family[index % len(family)]
 
 
-def _clip(text: str, limit: int) -> str:
+def clip_text(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -235,7 +235,7 @@ def _label_text(data: ChartData, s: ChartSeries, headline: bool) -> str:
         return f"{s.label} {s.final:,.2f} {s.currency}"
     name = data.group_target(s.group).label if headline and s.kind == "basket" else s.label
     # The right margin holds ~22 characters of headline text: long symbol lists are cut.
-    return f"{_clip(name, 14 if headline else 12)} {fmt_pct(s.final, 2 if headline else 1)}"
+    return f"{clip_text(name, 14 if headline else 12)} {fmt_pct(s.final, 2 if headline else 1)}"
 
 
 def _mark_worst(ax: Axes, theme: Theme, s: ChartSeries, colour: str, x0: float, x1: float) -> None:
@@ -369,9 +369,9 @@ def build_figure(data: ChartData, theme: str = "dark") -> Figure:
                 _mark_worst(ax, th, s, colour, x0, x1)
 
     left = AXES_RECT[0]
-    _fig_text(fig, left, 0.94, _clip(data.title, 95), "title", th.text, 24, bold=True)
-    _fig_text(fig, left, 0.885, _clip(data.subtitle, 150), "subtitle", th.muted, 14)
-    _fig_text(fig, left, 0.03, _clip(data.footnote, 190), "footnote", th.muted, 11)
+    _fig_text(fig, left, 0.94, clip_text(data.title, 95), "title", th.text, 24, bold=True)
+    _fig_text(fig, left, 0.885, clip_text(data.subtitle, 150), "subtitle", th.muted, 14)
+    _fig_text(fig, left, 0.03, clip_text(data.footnote, 190), "footnote", th.muted, 11)
     if data.stale:
         _fig_text(fig, 0.985, 0.94, "STALE DATA", "stale", th.warning, 16, bold=True, ha="right")
     return fig

@@ -74,7 +74,7 @@ def parse_weekday(text: str, option: str = "day") -> int:
 
 
 @cache
-def _zone_names() -> dict[str, str]:
+def zone_names() -> dict[str, str]:
     """Lower-case name -> the IANA spelling, for case-insensitive input."""
     return {z.lower(): z for z in zoneinfo.available_timezones()}
 
@@ -85,7 +85,7 @@ def parse_timezone(text: str, option: str = "timezone") -> str:
     Only names in the IANA database are accepted: ``ZoneInfo`` alone would also open odd
     keys (``posixrules``), and a typo must be refused now, not at the first run.
     """
-    name = _zone_names().get(text.strip().lower())
+    name = zone_names().get(text.strip().lower())
     if name is None:
         shown = "".join(ch if ch.isalnum() or ch in "/_+-" else "?" for ch in text.strip()[:40])
         raise UserInputError(

@@ -31,12 +31,14 @@ from matplotlib.figure import Figure
 
 from analytics.baskets import Target
 from analytics.chartdata import ChartData, build_chart_data
+from analytics.charts import build_figure, clip_text, encode_png, theme_of
 from analytics.errors import MarketbotError, NoDataError
 from analytics.market import MarketData
 from analytics.periods import Period
-from analytics.returns import MemberReturn, MemberSet, ReturnsResult, compute_returns
+from analytics.returns import MemberReturn, MemberSet, ReturnsResult, compute_returns, returns_of
 from analytics.returns import load_history as _load_history
 from analytics.returns import member_paths as _member_paths
+from analytics.valuation import compute_valuation
 
 if TYPE_CHECKING:
     from analytics.fundamentals import FundamentalsStore
@@ -163,11 +165,6 @@ def _valuation(market: MarketData, store: FundamentalsStore | None, basket: Bask
         basket.valuation_note = "valuation n/a (no fundamentals source)"
         return
     try:
-        from analytics.valuation import compute_valuation
-    except ImportError:  # pragma: no cover - valuation ships with the project
-        basket.valuation_note = "valuation n/a"
-        return
-    try:
         result = compute_valuation(market, store, basket.target)
     except MarketbotError:
         basket.valuation_note = "valuation n/a (no fundamentals)"
@@ -207,7 +204,9 @@ def compute_summary(
             basket.problem = f"week: {exc}"[:300]
         try:
             basket.ytd_paths = _member_paths(market, target, ytd_p)
-            basket.ytd = compute_returns(market, target, ytd_p)
+            basket.ytd = returns_of(
+                basket.ytd_paths, target, ytd_p, "price", "local", market.source_label
+            )
         except MarketbotError as exc:
             basket.problem = (basket.problem or f"year to date: {exc}")[:300]
         _valuation(market, fundamentals, basket)
@@ -266,8 +265,6 @@ def race_chart(summary: WeeklySummary) -> ChartData | None:
 
 def summary_figure(summary: WeeklySummary, theme: str = "dark") -> Figure | None:
     """The race chart with the summary's week shaded (gid ``week``); None without data."""
-    from analytics.charts import build_figure, theme_of
-
     if summary.chart is None:
         return None
     fig = build_figure(summary.chart, theme)
@@ -278,7 +275,7 @@ def summary_figure(summary: WeeklySummary, theme: str = "dark") -> Figure | None
     ax.axvspan(x0, x1, color=theme_of(theme).muted, alpha=0.18, zorder=0.5, lw=0, gid="week")
     for text in fig.texts:
         if text.get_gid() == "title":
-            text.set_text(_clip("Weekly summary: " + " vs ".join(summary.labels), 95))
+            text.set_text(clip_text("Weekly summary: " + " vs ".join(summary.labels), 95))
         elif text.get_gid() == "subtitle":
             text.set_text(
                 f"Year to date as of {summary.as_of.isoformat()}, equal-weighted, rebased to 0%"
@@ -286,14 +283,12 @@ def summary_figure(summary: WeeklySummary, theme: str = "dark") -> Figure | None
                 f" · {summary.chart.currency_text}"
             )
         elif text.get_gid() == "footnote":
-            text.set_text(_clip(_footnote(summary), 190))
+            text.set_text(clip_text(_footnote(summary), 190))
     return fig
 
 
 def summary_png(summary: WeeklySummary, theme: str = "dark") -> bytes | None:
     """:func:`summary_figure` encoded as a 1600x900 PNG."""
-    from analytics.charts import encode_png
-
     fig = summary_figure(summary, theme)
     return encode_png(fig) if fig is not None else None
 
@@ -306,7 +301,3 @@ def _footnote(summary: WeeklySummary) -> str:
     if len(summary.baskets) > 2:
         parts.append("thick: the first two baskets")
     return " · ".join(parts)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import discord
 
-from commands.reply import Reply, clip
+from commands.reply import Field, Reply, clip
 
 COLOURS = {
     "gain": 0x2ECC71,
@@ -52,8 +52,6 @@ def to_embed(reply: Reply) -> Rendered:
         rest = fields[MAX_FIELDS - 1 :]
         fields = fields[: MAX_FIELDS - 1]
         summary = "\n".join(f"{f.name}: {f.value}" for f in rest)
-        from commands.reply import Field
-
         fields.append(Field(f"{len(rest)} more", summary, inline=False))
     for f in fields:
         embed.add_field(

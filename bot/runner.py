@@ -16,7 +16,6 @@ import asyncio
 import logging
 import secrets
 import time
-import zoneinfo
 from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,7 @@ from discord import app_commands
 
 from analytics.baskets import PRESETS
 from analytics.errors import UserInputError
+from analytics.schedule import zone_names
 from analytics.services import Services
 from bot.render import NO_MENTIONS, to_embed
 from commands.parse import convert_options
@@ -77,7 +77,6 @@ class Runner:
         self.cooldown = cooldown or Cooldown()
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Reply]] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.completed = 0
 
     # -- the command path ---------------------------------------------------------------
     async def run(
@@ -189,7 +188,6 @@ class Runner:
             if rendered.file is not None:
                 kwargs["file"] = rendered.file
             await interaction.followup.send(**kwargs)
-            self.completed += 1
         except discord.NotFound:
             log.warning("/%s: interaction expired before the answer could be sent", spec.name)
             await self._post_in_channel(interaction, reply, spec)
@@ -233,7 +231,6 @@ class Runner:
                 allowed_mentions=NO_MENTIONS,
                 **extra,
             )
-            self.completed += 1
         except discord.HTTPException:
             log.error("/%s: the answer could not be posted in the channel either", spec.name)
 
@@ -253,7 +250,7 @@ class Runner:
         text = (current or "").strip()
         if kind == "timezone":
             low = text.lower()
-            zones = sorted(z for z in zoneinfo.available_timezones() if low in z.lower())
+            zones = sorted(z for z in zone_names().values() if low in z.lower())
             return zones[:25]
         last = text.rsplit(",", 1)[-1].strip()
         head = text[: len(text) - len(text.rsplit(",", 1)[-1])] if "," in text else ""

@@ -148,7 +148,6 @@ class SummaryScheduler:
         self.shard_count = max(1, shard_count)
         self.build = build
         self.config = config or SchedulerConfig()
-        self.posted = 0
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -289,7 +288,6 @@ class SummaryScheduler:
             await asyncio.to_thread(
                 store.mark_posted, sub.id, post.slot, self.worker, message_id, self.clock()
             )
-            self.posted += 1
             log.info("summary #%d: posted slot %s as message %s", sub.id, post.slot, message_id)
             return
         now = self.clock()

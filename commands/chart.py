@@ -12,9 +12,8 @@ from typing import Any
 
 from analytics.chartdata import STYLES, ChartData, chart_data, fmt_pct
 from analytics.charts import THEME_NAMES, render_png
-from analytics.returns import summarize_excluded
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, clip, notes_field, tone_of
+from commands.reply import Field, Reply, excluded_text, footer, notes_field, tone_of
 from commands.spec import CommandSpec, Context, Option
 
 STYLE = Option(
@@ -51,28 +50,22 @@ def chart_reply(data: ChartData) -> Reply:
     fields = [Field(data.group_target(g).title, _headline_value(data, g)) for g in data.groups]
     fields.append(Field("Period", data.range_text))
     if data.excluded:
-        left = summarize_excluded(data.excluded, sep="\n")
-        fields.append(Field("Left out", clip(left, 1000), inline=False))
-    if data.notes:
-        fields.extend(notes_field(data.notes))
+        fields.append(Field("Left out", excluded_text(data.excluded), inline=False))
+    fields.extend(notes_field(data.notes))
     head = data.headline("target")
     tone = tone_of(head.final if head is not None and data.style == "rebased" else None)
-    footer = " · ".join(
-        p
-        for p in (
-            f"Data: {data.source}",
-            f"basis {data.basis}",
-            data.currency_text,
-            f"as of {data.as_of.isoformat()}",
-            "STALE: source unavailable, cached data" if data.stale else "",
-        )
-        if p
+    footer_text = footer(
+        data.source,
+        f"basis {data.basis}",
+        data.currency_text,
+        f"as of {data.as_of.isoformat()}",
+        "STALE: source unavailable, cached data" if data.stale else None,
     )
     return Reply(
         title=data.title,
         fields=fields,
         tone=tone,
-        footer=footer,
+        footer=footer_text,
         data=data.to_json(),
         stale=data.stale,
     )

@@ -13,17 +13,23 @@ from analytics.returns import (
     load_question,
     member_paths,
     returns_of,
-    summarize_excluded,
 )
 from analytics.symbols import normalize_symbol
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, clip, money, notes_field, pct, table, tone_of
+from commands.reply import (
+    Field,
+    Reply,
+    excluded_text,
+    footer,
+    money,
+    notes_field,
+    pct,
+    pts,
+    table,
+    tone_of,
+)
 from commands.spec import CommandSpec, Context, Option
-
-
-def footer(source: str, *parts: str | None) -> str:
-    return " · ".join(["Data: " + source, *[p for p in parts if p]])
 
 
 def member_table(result: ReturnsResult, limit: int = 25) -> str:
@@ -48,10 +54,6 @@ def dates_of(result: ReturnsResult) -> str:
     return f"{span(bases)} → {span(ends)}"
 
 
-def excluded_text(result: ReturnsResult) -> str:
-    return clip(summarize_excluded(result.excluded, sep="\n"), 1000)
-
-
 def returns_reply(result: ReturnsResult) -> Reply:
     ew = result.equal_weight_return_pct
     single = len(result.target.symbols) == 1
@@ -61,9 +63,8 @@ def returns_reply(result: ReturnsResult) -> Reply:
         Field("Members", f"{len(result.members)} of {len(result.target.symbols)}"),
     ]
     if result.excluded:
-        fields.append(Field("Left out", excluded_text(result), inline=False))
-    if result.notes:
-        fields.extend(notes_field(result.notes))
+        fields.append(Field("Left out", excluded_text(result.excluded), inline=False))
+    fields.extend(notes_field(result.notes))
     return Reply(
         title=f"{result.target.title}: {pct(ew)}",
         description=member_table(result),
@@ -125,18 +126,19 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
     fields = [
         Field(left_t.title, pct(left.equal_weight_return_pct)),
         Field(right_t.title, pct(right.equal_weight_return_pct)),
-        Field("Spread", (pct(spread) + " pts").replace("%", "") if spread is not None else "n/a"),
+        Field("Spread", pts(spread)),
         Field(f"{left_t.label} members", member_table(left), inline=False),
         Field(f"{right_t.label} members", member_table(right), inline=False),
     ]
     for side in (left, right):
         if side.excluded:
             fields.append(
-                Field(f"Left out of {side.target.label}", excluded_text(side), inline=False)
+                Field(
+                    f"Left out of {side.target.label}", excluded_text(side.excluded), inline=False
+                )
             )
     notes = sorted(set(left.notes + right.notes))
-    if notes:
-        fields.extend(notes_field(notes))
+    fields.extend(notes_field(notes))
     as_of = max(d for d in (left.as_of, right.as_of) if d is not None)
     lead = left_t.label if (spread or 0) >= 0 else right_t.label
     description = (

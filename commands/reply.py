@@ -6,8 +6,11 @@ render. ``data`` is the structured result printed by ``--json``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from analytics.returns import Excluded, summarize_excluded
 
 Tone = Literal["gain", "loss", "neutral", "error", "info"]
 
@@ -63,6 +66,21 @@ class Reply:
 
 def _strip_code_fences(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("```"))
+
+
+def footer(source: str, *parts: str | None) -> str:
+    """``Data: <source> · part · part`` (empty parts left out): every reply's footer."""
+    return " · ".join(["Data: " + source, *[p for p in parts if p]])
+
+
+def excluded_text(excluded: Sequence[Excluded]) -> str:
+    """Members left out, one line per distinct reason, fitted to an embed field."""
+    return clip(summarize_excluded(excluded, sep="\n"), 1000)
+
+
+def pts(value: float | None) -> str:
+    """A spread in percentage points: ``+53.18 pts`` / ``n/a``."""
+    return "n/a" if value is None else f"{value:+.2f} pts"
 
 
 def notes_field(notes: list[str]) -> list[Field]:

@@ -29,7 +29,7 @@ from analytics.schedule import (
 from analytics.services import Services
 from analytics.subscriptions import MAX_BASKETS, PostRecord, Subscription, store_for
 from analytics.summary import WeeklySummary, compute_summary, summary_png
-from commands.reply import Field, Reply, clip, notes_field, pct, table, tone_of
+from commands.reply import Field, Reply, clip, footer, notes_field, pct, pts, table, tone_of
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 
 DEFAULT_BASKETS = ("china-titans", "mag7")
@@ -76,10 +76,6 @@ def _fundamentals(services: Services) -> Any:
 
 
 # -- rendering -------------------------------------------------------------------------------
-def _pts(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.2f} pts"
-
-
 def summary_reply(summary: WeeklySummary, image: bytes | None = None) -> Reply:
     rows = [["Basket", "Week", "YTD", "Fwd P/E"]]
     for b in summary.baskets:
@@ -90,8 +86,8 @@ def summary_reply(summary: WeeklySummary, image: bytes | None = None) -> Reply:
     if len(summary.baskets) >= 2:
         first, second = summary.labels[:2]
         lines.append(
-            f"**Spread** {first} − {second}: week {_pts(summary.week_spread)} · "
-            f"YTD {_pts(summary.ytd_spread)}"
+            f"**Spread** {first} − {second}: week {pts(summary.week_spread)} · "
+            f"YTD {pts(summary.ytd_spread)}"
         )
     if summary.stale:
         lines.append("⚠️ **Stale**: " + "; ".join(summary.stale_reasons) + ".")
@@ -110,24 +106,19 @@ def summary_reply(summary: WeeklySummary, image: bytes | None = None) -> Reply:
             parts.append("Left out: " + ", ".join(dict.fromkeys(excluded)))
         parts.append(b.valuation_note)
         fields.append(Field(f"{b.target.title} — the week", clip("\n".join(parts), 1000), False))
-    if summary.notes:
-        fields.extend(notes_field(summary.notes))
-    footer = " · ".join(
-        p
-        for p in (
-            f"Data: {summary.source}",
-            "price return, local currencies, equal-weighted",
-            f"as of {summary.as_of.isoformat()}",
-            "STALE" if summary.stale else "",
-        )
-        if p
+    fields.extend(notes_field(summary.notes))
+    footer_text = footer(
+        summary.source,
+        "price return, local currencies, equal-weighted",
+        f"as of {summary.as_of.isoformat()}",
+        "STALE" if summary.stale else None,
     )
     reply = Reply(
         title="Weekly summary: " + " vs ".join(summary.labels),
         description="\n".join(lines),
         fields=fields,
         tone=tone_of(summary.baskets[0].week_pct),
-        footer=footer,
+        footer=footer_text,
         data=summary.to_json(),
         stale=summary.stale,
     )

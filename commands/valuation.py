@@ -10,9 +10,21 @@ from analytics.marketcap import MarketCapResult, compute_marketcap, share_pct
 from analytics.periods import PERIODS, parse_period
 from analytics.symbols import normalize_symbol
 from analytics.valuation import ValuationResult, compute_valuation, premium_pct
-from commands.market import dates_of, excluded_text, footer
+from commands.market import dates_of
 from commands.options import END, PERIOD_OPTIONS, period_from, resolve, target_option
-from commands.reply import Field, Reply, big_money, clip, money, notes_field, pct, table, tone_of
+from commands.reply import (
+    Field,
+    Reply,
+    big_money,
+    clip,
+    excluded_text,
+    footer,
+    money,
+    notes_field,
+    pct,
+    table,
+    tone_of,
+)
 from commands.spec import CommandSpec, Context, Option
 
 RATIO_HEADERS = ("P/E", "Fwd P/E", "P/S", "P/B", "EV/EBITDA")
@@ -93,7 +105,7 @@ def _side_fields(result: ValuationResult, with_table: bool) -> list[Field]:
     if result.aggregate.left_out:
         fields.append(Field(f"Left out of {label} P/E", left_out_text(result), inline=False))
     if result.excluded:
-        fields.append(Field(f"Left out of {label}", excluded_text(result), inline=False))
+        fields.append(Field(f"Left out of {label}", excluded_text(result.excluded), inline=False))
     return fields
 
 
@@ -131,8 +143,7 @@ def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
         *_side_fields(left, with_table=True),
         *_side_fields(right, with_table=True),
     ]
-    if notes:
-        fields.extend(notes_field(notes))
+    fields.extend(notes_field(notes))
     a, b = left.aggregate, right.aggregate
     description = (
         f"**{left.target.label}** trades at {ratio(a.forward_pe)} forward and "
@@ -201,7 +212,7 @@ def run_marketcap(ctx: Context, options: dict[str, Any]) -> Reply:
         Field("Members", f"{len(result.members)} of {len(target.symbols)}"),
     ]
     if result.excluded:
-        fields.append(Field("Left out", excluded_text(result), inline=False))  # type: ignore[arg-type]
+        fields.append(Field("Left out", excluded_text(result.excluded), inline=False))
     fields.extend(notes_field(result.notes))
     return Reply(
         title=f"{target.title} {verb} {big_money(abs(total))}",
@@ -254,8 +265,7 @@ def run_levels(ctx: Context, options: dict[str, Any]) -> Reply:
         ),
         Field("Lookback", f"{r.lookback}: {r.lookback_start.isoformat()} → {r.as_of.isoformat()}"),
     ]
-    if r.notes:
-        fields.extend(notes_field(r.notes))
+    fields.extend(notes_field(r.notes))
     name = f" — {r.name}" if r.name else ""
     return Reply(
         title=f"{symbol}{name}: {money(r.last_close, cur)}, {pct(r.drawdown_pct)} from peak",
