@@ -216,16 +216,7 @@ class Cache:
                 )
 
     def fetches(self, symbol: str) -> list[FetchRecord]:
-        rows = self.connection().execute(
-            'SELECT start, "end", fetched_at FROM fetches WHERE symbol = ? ORDER BY start',
-            (symbol,),
-        )
-        return [
-            FetchRecord(
-                symbol, date.fromisoformat(s), date.fromisoformat(e), datetime.fromisoformat(t)
-            )
-            for s, e, t in rows
-        ]
+        return self.fetches_many([symbol])[symbol]
 
     def fetches_many(self, symbols: Iterable[str]) -> dict[str, list[FetchRecord]]:
         symbols = list(symbols)
@@ -235,7 +226,7 @@ class Cache:
         marks = ",".join("?" * len(symbols))
         rows = self.connection().execute(
             # Only "?" placeholders are interpolated; the symbols go in as parameters.
-            f'SELECT symbol, start, "end", fetched_at FROM fetches WHERE symbol IN ({marks})',  # noqa: S608
+            f'SELECT symbol, start, "end", fetched_at FROM fetches WHERE symbol IN ({marks}) ORDER BY start',  # noqa: S608
             symbols,
         )
         for sym, s, e, t in rows:

@@ -202,16 +202,15 @@ def _clean(info: dict[str, Any] | None) -> dict[str, Any] | None:
 def store_for(services: Services, clock: Callable[[], datetime] | None = None) -> FundamentalsStore:
     """The store for a process's services: shares the market's cache, source and breaker.
 
-    A CSV folder is read on every question (zero TTL); Yahoo is cached for 24 hours.
+    The source says how long its answers keep (``info_ttl``: zero for a CSV folder, read
+    on every question); otherwise they are cached for 24 hours.
     """
-    from analytics.sources.csvdir import CsvFolderSource
-
     market = services.market
-    local = isinstance(market.source, CsvFolderSource)
+    ttl = getattr(market.source, "info_ttl", None)
     return FundamentalsStore(
         services.cache,
         market.source,
         clock=clock or services.clock,
-        ttl=timedelta(0) if local else DEFAULT_TTL,
+        ttl=DEFAULT_TTL if ttl is None else ttl,
         breaker=market.breaker,
     )

@@ -137,7 +137,7 @@ def compute_marketcap(
             shares[p.symbol] = count
     priced = [p for p in paths.paths if p.symbol in shares]
     if not priced:
-        raise NoDataError(f"No market values for {target.label}. {_reasons(excluded)}")
+        raise NoDataError(f"No market values for {target.label}. {summarize_excluded(excluded)}")
     notes = [SHARES_NOTE, *paths.notes]
     fx = load_fx(
         market,
@@ -172,11 +172,7 @@ def compute_marketcap(
         )
     if not members:
         raise NoDataError(
-            f"No market values for {target.label} over {period.label}. {_reasons(excluded)}"
+            f"No market values for {target.label} over {period.label}. {summarize_excluded(excluded)}"
         )
     members.sort(key=lambda m: abs(m.change_usd), reverse=True)
     return MarketCapResult(target, period, members, excluded, notes, market.source_label)
-
-
-def _reasons(excluded: list[Excluded]) -> str:
-    return summarize_excluded(excluded)

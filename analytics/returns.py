@@ -220,7 +220,7 @@ def member_paths(
         raise UserInputError(f"currency: '{currency[:12]}' is not accepted; use local or usd.")
     period, history = loaded or load_question(market, target.symbols, period)
     excluded = [Excluded(s, history.problems[s]) for s in target.symbols if s in history.problems]
-    _raise_if_unknown(target, history)
+    raise_if_unknown(target, history)
     notes: list[str] = []
     resolved: list[tuple[Series, int, int]] = []
     for symbol in target.symbols:
@@ -309,7 +309,7 @@ def _convert_path(
     return out
 
 
-def _raise_if_unknown(target: Target, history: History) -> None:
+def raise_if_unknown(target: Target, history: History) -> None:
     """A question about symbols that all do not exist is bad input, not missing data."""
     unknown = [s for s in target.symbols if s in history.unknown]
     if not unknown or len(unknown) < len(target.symbols):

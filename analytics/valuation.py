@@ -31,8 +31,7 @@ from analytics.fundamentals import Fundamentals, FundamentalsStore
 from analytics.fx import FxTable, load_fx, major_currency
 from analytics.market import History, MarketData, Series
 from analytics.periods import EARLIEST
-from analytics.returns import PROBE_BACK, Excluded, summarize_excluded
-from analytics.returns import _raise_if_unknown as raise_if_unknown
+from analytics.returns import PROBE_BACK, Excluded, raise_if_unknown, summarize_excluded
 
 #: The multiples reported per member, in display order.
 RATIOS = ("trailing_pe", "forward_pe", "price_to_sales", "price_to_book", "ev_to_ebitda")

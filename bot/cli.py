@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
+    from analytics.baskets import CONSOLE_GUILD
     from bot.settings import load_settings
     from bot.wiring import build_services
     from commands.registry import run_text
@@ -73,7 +74,11 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
     services = build_services(settings)
     try:
         ctx = Context(
-            services, guild_id=0, user_id=0, can_manage=True, want_image=chart_out is not None
+            services,
+            guild_id=CONSOLE_GUILD,
+            user_id=0,
+            can_manage=True,
+            want_image=chart_out is not None,
         )
         reply = run_text(command, ctx)
     finally:

@@ -71,6 +71,8 @@ class Source(Protocol):
 
     #: Short label shown in replies' footers, e.g. ``"Yahoo Finance"`` or ``"CSV folder"``.
     label: str
+    # Optional: ``info_ttl`` (a timedelta), how long fetch_info answers may be cached;
+    # sources without it get the fundamentals store's default (24 hours).
 
     def fetch_history(
         self, symbols: Sequence[str], start: date, end: date

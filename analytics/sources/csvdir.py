@@ -40,7 +40,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +257,8 @@ class CsvFolderSource:
     """
 
     label: str = "CSV folder"
+    #: fundamentals.json is local and cheap: re-read on every question so edits show at once.
+    info_ttl: timedelta = timedelta(0)
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
