@@ -16,7 +16,9 @@ import gc
 import hashlib
 import json
 import logging
+import os
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -129,29 +131,41 @@ class MarketBot(discord.Client):
         app_id = self.application_id or 0
         return f"{app_id}:{self._guild.id if self._guild else 'global'}"
 
+    def _read_sync_state(self) -> dict[str, str]:
+        try:
+            state = json.loads(self._sync_state_path().read_text())
+        except (OSError, ValueError):
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    def _write_sync_state(self, key: str, digest: str) -> None:
+        """Record a sync. Several bots (one per application) may share the file: re-read it
+        just before writing and write through a temporary file of this process's own, so
+        two processes never rename each other's file (a lost entry only costs one re-sync)."""
+        path = self._sync_state_path()
+        state = self._read_sync_state() | {key: digest}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False
+            ) as tmp:
+                tmp.write(json.dumps(state, indent=1))
+            os.replace(tmp.name, path)
+        except OSError as exc:
+            log.warning("could not record the command sync (%s); the next start syncs again", exc)
+
     async def sync_commands(self, force: bool = False) -> bool:
         """Sync if the definitions changed since the last sync for this app and scope."""
-        path = self._sync_state_path()
-        state: dict[str, str] = {}
-        if path.is_file():
-            try:
-                state = json.loads(path.read_text())
-            except (OSError, ValueError):
-                state = {}
         digest = self.command_hash()
         key = self._sync_key()
-        if not force and state.get(key) == digest:
+        if not force and self._read_sync_state().get(key) == digest:
             log.info("slash commands unchanged; not syncing")
             return False
         guild = self._guild
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
-        state[key] = digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=1))
-        tmp.replace(path)
+        self._write_sync_state(key, digest)
         log.info(
             "synced %d slash commands to %s",
             len(synced),
