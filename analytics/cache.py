@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -68,7 +69,7 @@ class Cache:
                 check_same_thread=False,
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
@@ -340,6 +341,24 @@ def _compact_fetches(conn: sqlite3.Connection, symbol: str) -> None:
                 break
     if drop:
         conn.executemany("DELETE FROM fetches WHERE rowid = ?", [(r,) for r in drop])
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting for other processes.
+
+    Why a loop: changing the journal mode of a brand-new file needs an exclusive lock and
+    SQLite does not apply the busy timeout to it, so two processes opening one new database
+    at the same moment (two bots started together) got "database is locked" at once.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _like_prefix(prefix: str) -> str:
