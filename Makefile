@@ -36,7 +36,7 @@ bench: install
 	$(BIN)/python -m bench
 
 references: install
-	$(BIN)/python -m tests.analytics.make_references
+	$(BIN)/python -m tests.analytics.charts.make_references
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

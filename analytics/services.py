@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from analytics.baskets import BasketStore
-from analytics.cache import Cache
-from analytics.market import MarketData, utc_now
-from analytics.sources.base import Source
+from analytics.data.cache import Cache
+from analytics.data.market import MarketData, utc_now
+from analytics.data.sources.base import Source
+from analytics.server.baskets import BasketStore
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yfinance as yf
 
-from analytics.sources.yahoo_session import YahooSession, drop_yf_singleton, point_caches
+from analytics.data.sources.yahoo_session import YahooSession, drop_yf_singleton, point_caches
 from bench.core import Figure
 from bench.env import BASKET10, END, BenchEnv, Parsed, check
 from tests.yahoo_double import RecordedRequest, YahooDouble

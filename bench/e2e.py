@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
 from analytics.services import Services
 from bench.core import Figure, Samples
 from bench.discord_io import BurstResult, LagProbe, ask, burst

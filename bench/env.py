@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
-from analytics.sources.yahoo import YahooSource
 from bench.core import Config
 from commands.parse import parse_invocation
 from commands.registry import COMMANDS, execute

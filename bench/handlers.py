@@ -16,9 +16,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
-from analytics.chartdata import ChartData, chart_data
-from analytics.charts import DPI, HEIGHT_PX, WIDTH_PX
-from analytics.periods import Period
+from analytics.charts.figures import DPI, HEIGHT_PX, WIDTH_PX
+from analytics.metrics.chartdata import ChartData, chart_data
+from analytics.metrics.periods import Period
 from bench.core import Figure, Samples, time_ms
 from bench.env import CHART_Q, END, RETURNS_Q, BenchEnv, Parsed, check
 

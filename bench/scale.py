@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.base import Bar, SymbolHistory
 from analytics.errors import SourceError
-from analytics.periods import EARLIEST
+from analytics.metrics.periods import EARLIEST
 from analytics.services import Services
-from analytics.sources.base import Bar, SymbolHistory
 from bench.core import Figure, Samples, time_ms
 from bench.env import END, BenchEnv, Parsed, check
 

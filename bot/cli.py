@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
-    from analytics.baskets import CONSOLE_GUILD
+    from analytics.server.baskets import CONSOLE_GUILD
     from bot.settings import load_settings
     from bot.wiring import build_services
     from commands.registry import run_text

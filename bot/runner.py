@@ -23,9 +23,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from analytics.baskets import PRESETS
 from analytics.errors import UserInputError
-from analytics.schedule import zone_names
+from analytics.metrics.targets import PRESETS
+from analytics.server.schedule import zone_names
 from analytics.services import Services
 from bot.render import NO_MENTIONS, to_embed
 from commands.parse import convert_options

@@ -1,7 +1,7 @@
 """The weekly-summary dispatcher: one task that sleeps until the next due slot.
 
 A durable timer in the manner of RoboDanny's: the schedule lives in SQLite
-(:mod:`analytics.subscriptions`), and one asyncio task computes the earliest moment
+(:mod:`analytics.server.subscriptions`), and one asyncio task computes the earliest moment
 anything is due, sleeps until then (at most :attr:`SchedulerConfig.max_sleep`, so changes
 made by another process are seen), and is woken early through an ``asyncio.Event``
 whenever this process changes a subscription. Rules it keeps:
@@ -40,9 +40,9 @@ import aiohttp
 import discord
 
 from analytics.errors import MarketbotError
-from analytics.schedule import latest_slot, next_slot, shard_of
+from analytics.server.schedule import latest_slot, next_slot, shard_of
+from analytics.server.subscriptions import PostRecord, Subscription, store_for
 from analytics.services import Services
-from analytics.subscriptions import PostRecord, Subscription, store_for
 from bot.render import NO_MENTIONS, to_embed
 from commands.reply import Reply
 from commands.summary import build_summary_reply

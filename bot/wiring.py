@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.base import Source
 from analytics.services import Services
-from analytics.sources.base import Source
 from bot.settings import Settings
 
 
 def make_source(settings: Settings) -> Source:
     folder = settings.csv_folder
     if folder is not None:
-        from analytics.sources.csvdir import CsvFolderSource
+        from analytics.data.sources.csvdir import CsvFolderSource
 
         return CsvFolderSource(folder)
-    from analytics.sources.yahoo import YahooSource
+    from analytics.data.sources.yahoo import YahooSource
 
     return YahooSource(base_url=settings.yahoo_base_url)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from analytics.baskets import (
-    PRESETS,
+from analytics.data.symbols import SYMBOL_RE, parse_symbol_list
+from analytics.errors import UserInputError
+from analytics.metrics.targets import PRESETS
+from analytics.server.baskets import (
     Basket,
     check_member_count,
     refuse_preset,
     validate_name,
 )
-from analytics.errors import UserInputError
-from analytics.symbols import SYMBOL_RE, parse_symbol_list
 from commands.reply import Field, Reply, table
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 

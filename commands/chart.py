@@ -1,7 +1,7 @@
 """/chart: a PNG of one or two baskets (or symbols) over a period, with a one-line caption.
 
-The numbers come from :mod:`analytics.chartdata` (the same member paths as ``/returns``),
-the pixels from :mod:`analytics.charts`. Rendering is skipped when nobody will look at an
+The numbers come from :mod:`analytics.metrics.chartdata` (the same member paths as ``/returns``),
+the pixels from :mod:`analytics.charts.figures`. Rendering is skipped when nobody will look at an
 image (the console without ``--chart-out``); the data is returned either way, so
 ``--json`` prints exactly what the chart shows.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.chartdata import STYLES, ChartData, chart_data, fmt_pct
-from analytics.charts import THEME_NAMES, render_png
+from analytics.charts.figures import THEME_NAMES, render_png
+from analytics.metrics.chartdata import STYLES, ChartData, chart_data, fmt_pct
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import Field, Reply, excluded_text, footer, notes_field, tone_of
 from commands.spec import CommandSpec, Context, Option

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.baskets import Target
-from analytics.chartdata import build_chart_data
-from analytics.periods import Period
-from analytics.returns import (
+from analytics.data.symbols import normalize_symbol
+from analytics.metrics.chartdata import build_chart_data
+from analytics.metrics.periods import Period
+from analytics.metrics.returns import (
     ReturnsResult,
     compute_returns,
     load_question,
     member_paths,
     returns_of,
 )
-from analytics.symbols import normalize_symbol
+from analytics.metrics.targets import Target
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.baskets import Target
-from analytics.periods import PERIODS, Period, parse_date, parse_period
+from analytics.metrics.periods import PERIODS, Period, parse_date, parse_period
+from analytics.metrics.targets import Target
 from commands.spec import Context, Option
 
 PERIOD = Option("period", "Named period (default ytd); or use start:/end:", choices=PERIODS)

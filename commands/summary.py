@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analytics.baskets import PRESETS, Target
+from analytics.charts.race import summary_png
 from analytics.errors import UserInputError
-from analytics.schedule import (
+from analytics.metrics.summary import WeeklySummary, compute_summary
+from analytics.metrics.targets import PRESETS, Target
+from analytics.server.schedule import (
     WEEKDAYS,
     WeeklyRule,
     check_time,
@@ -26,9 +28,8 @@ from analytics.schedule import (
     parse_timezone,
     utc_text,
 )
+from analytics.server.subscriptions import MAX_BASKETS, PostRecord, Subscription, store_for
 from analytics.services import Services
-from analytics.subscriptions import MAX_BASKETS, PostRecord, Subscription, store_for
-from analytics.summary import WeeklySummary, compute_summary, summary_png
 from commands.reply import Field, Reply, clip, footer, notes_field, pct, pts, table, tone_of
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 
@@ -69,7 +70,7 @@ def parse_baskets(services: Services, guild_id: int, text: str | None) -> list[T
 def _fundamentals(services: Services) -> Any:
     """The fundamentals store when the project has one (valuation degrades to n/a)."""
     try:
-        from analytics.fundamentals import store_for as fundamentals_store
+        from analytics.data.fundamentals import store_for as fundamentals_store
     except ImportError:  # pragma: no cover
         return None
     return fundamentals_store(services)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.fundamentals import store_for
-from analytics.levels import LevelsResult, compute_levels
-from analytics.marketcap import MarketCapResult, compute_marketcap, share_pct
-from analytics.periods import PERIODS, parse_period
-from analytics.symbols import normalize_symbol
-from analytics.valuation import ValuationResult, compute_valuation, premium_pct
+from analytics.data.fundamentals import store_for
+from analytics.data.symbols import normalize_symbol
+from analytics.metrics.levels import LevelsResult, compute_levels
+from analytics.metrics.marketcap import MarketCapResult, compute_marketcap, share_pct
+from analytics.metrics.periods import PERIODS, parse_period
+from analytics.metrics.valuation import ValuationResult, compute_valuation, premium_pct
 from commands.market import dates_of
 from commands.options import END, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import (

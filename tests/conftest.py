@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
-from analytics.sources.csvdir import CsvFolderSource
 from tests.source_doubles import Clock, RecordingSource
 from tests.yahoo_double import YahooDouble, running_double
 

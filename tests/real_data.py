@@ -1,6 +1,6 @@
 """Independent readers of the shared real CSVs, for checking the project's numbers.
 
-Deliberately tiny and separate from ``analytics.sources.csvdir``: a test that compares the
+Deliberately tiny and separate from ``analytics.data.sources.csvdir``: a test that compares the
 project's reader with itself could not fail.
 """
 

@@ -1,4 +1,4 @@
-"""Market-data sources for tests: real classes implementing ``analytics.sources.base.Source``.
+"""Market-data sources for tests: real classes implementing ``analytics.data.sources.base.Source``.
 
 * :class:`MemorySource` serves hand-written bars, so expected answers can be worked out
   on paper.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from analytics.sources.base import Bar, Source, SymbolHistory
+from analytics.data.sources.base import Bar, Source, SymbolHistory
 
 
 @dataclass(frozen=True, slots=True)

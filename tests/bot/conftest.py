@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
-from analytics.sources.csvdir import CsvFolderSource
 from bot.app import MarketBot
 from bot.runner import Cooldown
 from bot.settings import Settings

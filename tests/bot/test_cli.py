@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
 from bot.cli import main
 from tests.conftest import MARKET_DATA
 from tests.real_data import MEMBER_KEYS, RETURNS_KEYS, on_or_before

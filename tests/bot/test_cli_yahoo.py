@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.baskets import PRESETS
+from analytics.metrics.targets import PRESETS
 from tests.real_data import closes_on
 from tests.yahoo_double import running_double, shared_symbols
 

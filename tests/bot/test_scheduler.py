@@ -2,7 +2,7 @@
 
 The poster here records what it is asked to post (the Discord poster is exercised end to
 end in test_summary_e2e.py); the summary itself is a cheap stand-in so that weeks of
-schedule run in milliseconds (its numbers are tested in tests/analytics/test_summary.py).
+schedule run in milliseconds (its numbers are tested in tests/analytics/metrics/test_summary.py).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import NoDataError
-from analytics.schedule import WeeklyRule, shard_of
+from analytics.server.schedule import WeeklyRule, shard_of
+from analytics.server.subscriptions import store_for
 from analytics.services import Services
-from analytics.sources.csvdir import CsvFolderSource
-from analytics.subscriptions import store_for
 from bot.scheduler import PostError, SchedulerConfig, SummaryScheduler
 from commands.reply import Reply
 from tests.bot.fake_time import FakeTime

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from analytics.baskets import PRESETS
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.csvdir import CsvFolderSource
+from analytics.metrics.targets import PRESETS
+from analytics.server.subscriptions import PostRecord, store_for
 from analytics.services import Services
-from analytics.sources.csvdir import CsvFolderSource
-from analytics.subscriptions import PostRecord, store_for
 from bot.app import MarketBot
 from bot.extensions import install
 from bot.runner import Cooldown

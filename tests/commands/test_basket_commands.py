@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from analytics.baskets import PRESETS
 from analytics.errors import SourceError
+from analytics.metrics.targets import PRESETS
 from analytics.services import Services
 from commands.registry import MANAGE_SERVER_REFUSAL, run_text
 from commands.reply import Reply

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from analytics.cache import Cache
-from analytics.charts import THEMES
+from analytics.charts.figures import THEMES
+from analytics.data.cache import Cache
+from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
-from analytics.sources.csvdir import CsvFolderSource
 from bot.cli import main
 from commands.chart import CHART
 from commands.registry import COMMANDS, run_text

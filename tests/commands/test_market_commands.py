@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.baskets import PRESETS
 from analytics.errors import SourceError
+from analytics.metrics.targets import PRESETS
 from analytics.services import Services
 from commands.registry import run_text
 from commands.reply import Reply

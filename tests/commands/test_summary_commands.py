@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from analytics.metrics.summary import compute_summary
+from analytics.server.subscriptions import store_for
 from analytics.services import Services
-from analytics.subscriptions import store_for
-from analytics.summary import compute_summary
 from bot.cli import main
 from commands.registry import MANAGE_SERVER_REFUSAL, run_text
 from commands.spec import Context

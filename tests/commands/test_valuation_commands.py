@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
-from analytics.sources.yahoo import YahooSource
 from bot import cli
 from commands.parse import parse_invocation
 from commands.registry import COMMANDS, run_text
 from commands.spec import Context
-from tests.analytics.test_marketcap import SHARES, csv_rows, linked_services, on_or_before
-from tests.analytics.test_valuation import csv_services, make_folder
+from tests.analytics.metrics.test_marketcap import SHARES, csv_rows, linked_services, on_or_before
+from tests.analytics.metrics.test_valuation import csv_services, make_folder
 from tests.source_doubles import Clock
 from tests.yahoo_double import YahooDouble, bars_from_shared_csv, symbol_data
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from analytics.cache import Cache
-from analytics.market import MarketData
+from analytics.data.cache import Cache
+from analytics.data.market import MarketData
 from tests.reliability.synthetic import END, NOW, START, SYMBOLS, SyntheticSource
 
 

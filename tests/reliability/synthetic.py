@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from analytics.sources.base import Bar, SymbolHistory
+from analytics.data.sources.base import Bar, SymbolHistory
 
 START = date(1980, 1, 1)
 END = date(2025, 12, 31)
@@ -43,7 +43,7 @@ def expected(symbol: str, start: date, end: date) -> tuple[int, float]:
 
 
 class SyntheticSource:
-    """A :class:`analytics.sources.base.Source` of generated bars; unknown names are not found."""
+    """A :class:`analytics.data.sources.base.Source` of generated bars; unknown names are not found."""
 
     label = "Synthetic"
 

@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import UserInputError
 from analytics.services import Services
-from analytics.sources.csvdir import CsvFolderSource
 from commands.parse import convert_options
 from commands.registry import COMMANDS, execute
 from commands.reply import Reply

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from analytics.baskets import PRESETS
+from analytics.metrics.targets import PRESETS
 from analytics.services import Services
 from commands.registry import COMMANDS
 from commands.reply import Reply

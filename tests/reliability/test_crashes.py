@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
-from analytics.market import MarketData
+from analytics.data.cache import Cache
+from analytics.data.market import MarketData
 from tests.reliability import figures
 from tests.reliability.synthetic import END, NOW, START, SYMBOLS, SyntheticSource, expected
 from tests.source_doubles import RecordingSource

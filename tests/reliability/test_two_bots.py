@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
-from analytics.schedule import WeeklyRule
-from analytics.subscriptions import store_for
+from analytics.data.cache import Cache
+from analytics.server.schedule import WeeklyRule
+from analytics.server.subscriptions import store_for
 from tests.discord_double import DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, SECOND_CHANNEL_ID
 from tests.reliability import figures
 from tests.reliability.test_concurrency import BotProcess, start_bot, stop, wait_ready

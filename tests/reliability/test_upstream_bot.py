@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
-from analytics.sources.yahoo import YahooSource
 from bot.app import MarketBot
 from bot.runner import Cooldown
 from bot.settings import Settings

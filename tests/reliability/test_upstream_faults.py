@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cache import Cache
+from analytics.data.cache import Cache
+from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
-from analytics.sources.yahoo import YahooSource
 from commands.registry import run_text
 from commands.reply import Reply
 from commands.spec import Context

@@ -1,0 +1,395 @@
+"""Chart rendering: :class:`~analytics.metrics.chartdata.ChartData` in, a 1600x900 PNG out.
+
+Why it looks like this:
+
+* Object-oriented matplotlib only (``Figure`` + ``FigureCanvasAgg``), never pyplot: pyplot
+  keeps global figure state and the bot renders in several worker threads at once. Nothing
+  here touches ``rcParams``; every style is passed explicitly.
+* Fixed layout (axes rectangle, text positions), no ``tight_layout`` and no
+  ``bbox_inches="tight"`` (which draws twice): rendering costs about one plain draw.
+* Direct labels at the right edge instead of a legend, so nothing covers a line; labels are
+  pushed apart so they never overlap.
+* PNG metadata is fixed (no "Software" version string), so the same data gives the same
+  bytes on every thread and run.
+
+:func:`build_figure` returns the Figure (tests inspect its lines and texts);
+:func:`render_png` encodes it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import dates as mdates
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import blended_transform_factory
+
+from analytics.metrics.chartdata import ChartData, ChartSeries, fmt_pct
+
+WIDTH_PX, HEIGHT_PX, DPI = 1600, 900, 100
+#: Axes rectangle (left, bottom, width, height): the right 20% holds the direct labels.
+AXES_RECT = (0.08, 0.12, 0.70, 0.72)
+FONT = "DejaVu Sans"
+MEMBER_WIDTH, HEADLINE_WIDTH = 1.4, 4.2
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Colours of one theme; the two families must read on its background."""
+
+    name: str
+    background: str
+    text: str
+    muted: str
+    grid: str
+    warning: str
+    target_members: tuple[str, ...]
+    vs_members: tuple[str, ...]
+    target_headline: str
+    vs_headline: str
+
+
+# Member palettes: a warm family for the target, a cool one for ``vs``, per background.
+WARM_ON_DARK = tuple("#ff8a80 #ffb74d #ffe082 #f48fb1 #ff7043 #e57373 #ffcc80".split())
+COOL_ON_DARK = tuple("#81d4fa #4dd0e1 #80cbc4 #9fa8da #64b5f6 #4db6ac #b3e5fc".split())
+WARM_ON_LIGHT = tuple("#e53935 #fb8c00 #c79100 #d81b60 #bf360c #ef6c00 #ad1457".split())
+COOL_ON_LIGHT = tuple("#1e88e5 #00897b #3949ab #0097a7 #1565c0 #00695c #5c6bc0".split())
+
+THEMES: dict[str, Theme] = {
+    # Discord's dark theme message background is #313338.
+    "dark": Theme(
+        "dark", "#313338", "#f2f3f5", "#b5bac1", "#44464d", "#f0b232",
+        WARM_ON_DARK, COOL_ON_DARK, "#ff5722", "#29b6f6",
+    ),
+    "light": Theme(
+        "light", "#ffffff", "#1e1f22", "#5c5e66", "#e3e5e8", "#b26a00",
+        WARM_ON_LIGHT, COOL_ON_LIGHT, "#d84315", "#0d47a1",
+    ),
+}  # fmt: skip
+THEME_NAMES = tuple(THEMES)
+
+
+def theme_of(name: str) -> Theme:
+    try:
+        return THEMES[name]
+    except KeyError:
+        raise ValueError(f"unknown theme {name!r}; use one of {', '.join(THEMES)}") from None
+
+
+def line_colour(theme: Theme, group: str, index: int, headline: bool) -> str:
+    """Warm family for the target, cool family for ``vs``; headlines get the strongest."""
+    if headline:
+        return theme.target_headline if group == "target" else theme.vs_headline
+    family = theme.target_members if group == "target" else theme.vs_members
+    return family[index % len(family)]
+
+
+def clip_text(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _percent_tick(value: float, _pos: object = None) -> str:
+    if abs(value) < 1e-9:
+        return "0%"
+    if abs(value) >= 1000:
+        return f"{value:+,.0f}%"
+    return f"{value:+g}%"
+
+
+def _money_tick(value: float, _pos: object = None) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _to_num(dates: Sequence) -> np.ndarray:
+    return mdates.date2num(np.array(dates, dtype="datetime64[D]"))
+
+
+# -- layout helpers ----------------------------------------------------------------------
+def spread_positions(wanted: Sequence[float], sizes: Sequence[float], lo: float, hi: float):
+    """Positions as close to ``wanted`` as possible with ``sizes`` gaps between neighbours.
+
+    Returns None when the labels cannot fit between ``lo`` and ``hi`` at all.
+    """
+    n = len(wanted)
+    if n == 0:
+        return []
+    if sum(sizes) > hi - lo:
+        return None
+    order = sorted(range(n), key=lambda i: wanted[i])
+    pos = [wanted[i] for i in order]
+    size = [sizes[i] for i in order]
+    pos[0] = max(pos[0], lo + size[0] / 2)
+    for k in range(1, n):
+        pos[k] = max(pos[k], pos[k - 1] + (size[k - 1] + size[k]) / 2)
+    pos[-1] = min(pos[-1], hi - size[-1] / 2)
+    for k in range(n - 2, -1, -1):
+        pos[k] = min(pos[k], pos[k + 1] - (size[k] + size[k + 1]) / 2)
+    out = [0.0] * n
+    for k, i in enumerate(order):
+        out[i] = pos[k]
+    return out
+
+
+@dataclass(slots=True)
+class _Label:
+    key: str
+    text: str
+    value: float
+    colour: str
+    size: float
+    bold: bool
+
+
+def _edge_labels(ax: Axes, labels: list[_Label], y_lo: float, y_hi: float) -> None:
+    """Direct labels in the right margin, pushed apart, with a leader to the line's end."""
+    axes_px = HEIGHT_PX * AXES_RECT[3]
+    per_px = (y_hi - y_lo) / axes_px
+    members = [lb for lb in labels if not lb.bold]
+    for member_size in (members[0].size if members else 0, 9.0, None):
+        if member_size is None:
+            labels = [lb for lb in labels if lb.bold]
+        else:
+            for lb in members:
+                lb.size = member_size
+        sizes = [lb.size * DPI / 72 * 1.3 * per_px for lb in labels]
+        placed = spread_positions([lb.value for lb in labels], sizes, y_lo, y_hi)
+        if placed is not None:
+            break
+    if placed is None:
+        return
+    blend = blended_transform_factory(ax.transAxes, ax.transData)
+    # Leaders as one collection of straight segments: far cheaper than annotation arrows.
+    leaders = [[(1.0, lb.value), (1.015, y)] for lb, y in zip(labels, placed, strict=True)]
+    ax.add_collection(
+        LineCollection(
+            leaders,
+            colors=[lb.colour for lb in labels],
+            linewidths=0.8,
+            transform=blend,
+            clip_on=False,
+        ),
+        autolim=False,
+    )
+    for lb, y in zip(labels, placed, strict=True):
+        ax.text(
+            1.02,
+            y,
+            lb.text,
+            transform=blend,
+            va="center",
+            ha="left",
+            color=lb.colour,
+            fontsize=lb.size,
+            fontweight="bold" if lb.bold else "normal",
+            fontfamily=FONT,
+            clip_on=False,
+            parse_math=False,
+            gid=f"label:{lb.key}",
+        )
+
+
+def _limits(data: ChartData) -> tuple[float, float]:
+    values = np.concatenate([np.asarray(s.values, dtype="float64") for s in data.series])
+    lo, hi = float(values.min()), float(values.max())
+    if data.style != "price":
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    span = hi - lo or max(abs(hi) * 0.1, 1.0)
+    bottom_pad = 0.14 if data.style == "drawdown" else 0.06
+    return lo - span * bottom_pad, hi + span * 0.06
+
+
+def _style_axes(ax: Axes, theme: Theme, data: ChartData) -> None:
+    ax.set_facecolor(theme.background)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(theme.muted)
+    ax.tick_params(colors=theme.muted, labelcolor=theme.text, labelsize=13, length=4)
+    ax.grid(True, color=theme.grid, linewidth=0.8)
+    ax.set_axisbelow(True)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.get_offset_text().set_color(theme.muted)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
+    if data.style == "price":
+        ax.yaxis.set_major_formatter(FuncFormatter(_money_tick))
+        ylabel = data.series[0].currency or "price"
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(_percent_tick))
+        ylabel = "Below running peak (%)" if data.style == "drawdown" else "Return (%)"
+        ax.axhline(0.0, color=theme.muted, linewidth=1.0, zorder=1.5)
+    ax.set_ylabel(ylabel, color=theme.muted, fontsize=13, fontfamily=FONT)
+
+
+def _label_text(data: ChartData, s: ChartSeries, headline: bool) -> str:
+    if data.style == "price":
+        return f"{s.label} {s.final:,.2f} {s.currency}"
+    name = data.group_target(s.group).label if headline and s.kind == "basket" else s.label
+    # The right margin holds ~22 characters of headline text: long symbol lists are cut.
+    return f"{clip_text(name, 14 if headline else 12)} {fmt_pct(s.final, 2 if headline else 1)}"
+
+
+def _mark_worst(ax: Axes, theme: Theme, s: ChartSeries, colour: str, x0: float, x1: float) -> None:
+    if s.worst is None:
+        return
+    day, value = s.worst
+    x = float(_to_num([day])[0])
+    ax.plot(
+        [x],
+        [value],
+        marker="o",
+        markersize=10,
+        color=colour,
+        markeredgecolor=theme.text,
+        markeredgewidth=1.5,
+        linestyle="none",
+        zorder=6,
+        label=f"_worst {s.label}",
+        gid=f"worst-marker:{s.group}",
+    )
+    frac = (x - x0) / (x1 - x0) if x1 > x0 else 0.5
+    ha = "left" if frac < 0.12 else "right" if frac > 0.88 else "center"
+    ax.annotate(
+        f"worst {fmt_pct(value, 1)} · {day.isoformat()}",
+        xy=(x, value),
+        xytext=(0, -20),
+        textcoords="offset points",
+        ha=ha,
+        va="top",
+        color=colour,
+        fontsize=12,
+        fontweight="bold",
+        fontfamily=FONT,
+        parse_math=False,
+        bbox={"boxstyle": "round,pad=0.25", "fc": theme.background, "ec": "none", "alpha": 0.85},
+        zorder=7,
+        gid=f"worst:{s.group}",
+    )
+
+
+def _fig_text(
+    fig: Figure,
+    x: float,
+    y: float,
+    text: str,
+    gid: str,
+    colour: str,
+    size: float,
+    bold: bool = False,
+    ha: str = "left",
+) -> None:
+    fig.text(
+        x, y, text, color=colour, fontsize=size, fontweight="bold" if bold else "normal",
+        fontfamily=FONT, ha=ha, va="baseline", parse_math=False, gid=gid,
+    )  # fmt: skip
+
+
+# -- the figure --------------------------------------------------------------------------
+def build_figure(data: ChartData, theme: str = "dark") -> Figure:
+    """The chart as a matplotlib Figure (1600x900 at 100 dpi), not yet encoded."""
+    th = theme_of(theme)
+    fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=th.background)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes(AXES_RECT)
+    _style_axes(ax, th, data)
+
+    headlines = {id(h) for g in data.groups if (h := data.headline(g)) is not None}
+    numbers: dict[int, np.ndarray] = {}
+    labels: list[_Label] = []
+    x0 = x1 = 0.0
+    member_index = {"target": 0, "vs": 0}
+    member_alpha = 0.55 if data.style == "drawdown" else 0.8
+    ordered = sorted(data.series, key=lambda s: id(s) in headlines)  # headlines drawn last
+    for s in ordered:
+        headline = id(s) in headlines
+        key = id(s.dates)
+        if key not in numbers:
+            numbers[key] = _to_num(s.dates)
+        xs = numbers[key]
+        x0, x1 = float(xs[0]), float(xs[-1])
+        index = member_index[s.group]
+        if not headline:
+            member_index[s.group] += 1
+        colour = line_colour(th, s.group, index, headline)
+        width = HEADLINE_WIDTH if headline else MEMBER_WIDTH
+        (line,) = ax.plot(
+            xs,
+            s.values,
+            color=colour,
+            linewidth=width,
+            alpha=1.0 if headline else member_alpha,
+            zorder=4 if headline else 2,
+            label=s.label,
+            solid_capstyle="round",
+            solid_joinstyle="round",
+        )
+        gid = f"{s.group}:{s.kind}:{s.label}"
+        line.set_gid(gid)
+        if headline:
+            line.set_path_effects(
+                [
+                    patheffects.Stroke(linewidth=width + 3, foreground=th.background),
+                    patheffects.Normal(),
+                ]
+            )
+        labels.append(
+            _Label(
+                gid,
+                _label_text(data, s, headline),
+                s.final,
+                colour,
+                14.0 if headline else 11.0,
+                headline,
+            )
+        )
+    if x1 <= x0:
+        x0, x1 = x0 - 1.0, x1 + 1.0
+    ax.set_xlim(x0, x1)
+    if x1 - x0 < 10:
+        # A few days: whole-day ticks (the automatic locator would label hours).
+        days = mdates.DayLocator()
+        ax.xaxis.set_major_locator(days)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(days))
+    y_lo, y_hi = _limits(data)
+    ax.set_ylim(y_lo, y_hi)
+    _edge_labels(ax, labels, y_lo, y_hi)
+    if data.style == "drawdown":
+        for s in ordered:
+            if id(s) in headlines:
+                colour = line_colour(th, s.group, 0, True)
+                _mark_worst(ax, th, s, colour, x0, x1)
+
+    left = AXES_RECT[0]
+    _fig_text(fig, left, 0.94, clip_text(data.title, 95), "title", th.text, 24, bold=True)
+    _fig_text(fig, left, 0.885, clip_text(data.subtitle, 150), "subtitle", th.muted, 14)
+    _fig_text(fig, left, 0.03, clip_text(data.footnote, 190), "footnote", th.muted, 11)
+    if data.stale:
+        _fig_text(fig, 0.985, 0.94, "STALE DATA", "stale", th.warning, 16, bold=True, ha="right")
+    return fig
+
+
+def encode_png(fig: Figure) -> bytes:
+    """PNG bytes at exactly 1600x900, with fixed metadata (no version or time stamp)."""
+    buf = io.BytesIO()
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=DPI,
+        facecolor=fig.get_facecolor(),
+        metadata={"Software": None},
+    )
+    return buf.getvalue()
+
+
+def render_png(data: ChartData, theme: str = "dark") -> bytes:
+    """Build and encode in one go (what commands call, in a worker thread)."""
+    return encode_png(build_figure(data, theme))

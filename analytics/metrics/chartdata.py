@@ -1,0 +1,367 @@
+"""The numbers behind a chart: aligned, rebased member paths, equal-weighted lines, drawdowns.
+
+Why it is separate from rendering: ``--json`` prints exactly these numbers, tests check them
+against ``/returns`` without looking at pixels, and the console skips rendering entirely
+when nobody will look at an image.
+
+Everything builds on :func:`analytics.metrics.returns.member_paths`, so each member's first and
+last points are the very closes ``/returns`` uses. Rules:
+
+* Dates are the union of every member's trading days (both baskets share one x axis). A
+  member carries its last close over days its market was closed (Hong Kong holidays on a
+  New York day and vice versa) and sits at its base close before its own base date, so a
+  holiday never shows as a gap or a fake drop.
+* The equal-weighted basket line is buy-and-hold: equal amounts invested in each member at
+  its base close, so its value is the mean of members' growth factors and its last point is
+  the mean of member returns — the number ``/returns`` reports.
+* Drawdown is the percent below the running peak of each line's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analytics.data.market import MarketData
+from analytics.metrics.periods import Period
+from analytics.metrics.returns import Excluded, MemberPath, MemberSet, load_question, member_paths
+from analytics.metrics.targets import Target
+
+STYLES = ("rebased", "price", "drawdown")
+GROUPS = ("target", "vs")
+Kind = Literal["member", "basket"]
+
+
+def fmt_pct(value: float, digits: int = 2) -> str:
+    """``+42.83%`` / ``-10.35%`` (the same form as the text replies)."""
+    return f"{value:+.{digits}f}%"
+
+
+@dataclass(slots=True)
+class ChartSeries:
+    """One line: a member or a basket, with a value for every chart date."""
+
+    label: str
+    kind: Kind
+    group: str
+    dates: list[date]
+    values: list[float]
+    currency: str = ""
+    #: Drawdown style only: the worst point (date, percent below the peak).
+    worst: tuple[date, float] | None = None
+
+    @property
+    def final(self) -> float:
+        return self.values[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "label": self.label,
+            "kind": self.kind,
+            "group": self.group,
+            "dates": [d.isoformat() for d in self.dates],
+            "values": [float(v) for v in self.values],
+        }
+        if self.currency:
+            out["currency"] = self.currency
+        if self.worst is not None:
+            out["worst"] = {"date": self.worst[0].isoformat(), "value": float(self.worst[1])}
+        return out
+
+
+@dataclass(slots=True)
+class ChartData:
+    """Everything a chart shows, in data terms; the renderer only decides how it looks."""
+
+    style: str
+    requested_style: str
+    target: Target
+    vs: Target | None
+    basis: str
+    currency: str
+    currencies: list[str]
+    start: date
+    end: date
+    series: list[ChartSeries]
+    as_of: date
+    stale: bool
+    source: str
+    notes: list[str] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+
+    # -- lookups ----------------------------------------------------------------------
+    def group_series(self, group: str) -> list[ChartSeries]:
+        return [s for s in self.series if s.group == group]
+
+    def headline(self, group: str) -> ChartSeries | None:
+        """The line that speaks for a group: its basket, or its only member."""
+        lines = self.group_series(group)
+        basket = next((s for s in lines if s.kind == "basket"), None)
+        if basket is not None:
+            return basket
+        return lines[0] if len(lines) == 1 else None
+
+    @property
+    def groups(self) -> list[str]:
+        return [g for g in GROUPS if self.group_series(g)]
+
+    def group_target(self, group: str) -> Target:
+        return self.target if group == "target" or self.vs is None else self.vs
+
+    # -- words ------------------------------------------------------------------------
+    @property
+    def fell_back(self) -> bool:
+        return self.requested_style != self.style
+
+    @property
+    def range_text(self) -> str:
+        return f"{self.start.isoformat()} → {self.end.isoformat()}"
+
+    @property
+    def basis_text(self) -> str:
+        if self.style == "price":
+            return "adjusted closes" if self.basis == "total" else "closes"
+        return "total return (Adj Close)" if self.basis == "total" else "price return (Close)"
+
+    @property
+    def currency_text(self) -> str:
+        if self.currency == "usd":
+            return "in USD"
+        if len(self.currencies) == 1:
+            return f"in {self.currencies[0]}"
+        return "local currencies (" + ", ".join(self.currencies) + ")"
+
+    @property
+    def title(self) -> str:
+        names = self.target.title + (f" vs {self.vs.title}" if self.vs else "")
+        if self.style == "drawdown":
+            return f"Drawdown: {names}"
+        if self.style == "price":
+            return f"{self.target.label} close"
+        return names
+
+    @property
+    def subtitle(self) -> str:
+        lead = {
+            "rebased": f"Return since {self.start.isoformat()}, rebased to 0%",
+            "drawdown": "Percent below the running peak",
+            "price": "Daily adjusted closes" if self.basis == "total" else "Daily closes",
+        }[self.style]
+        if self.style == "price":
+            return " · ".join((lead, self.range_text, self.currency_text))
+        return " · ".join((lead, self.range_text, self.basis_text, self.currency_text))
+
+    @property
+    def footnote(self) -> str:
+        parts = [f"Data: {self.source}", f"as of {self.as_of.isoformat()}"]
+        if self.stale:
+            parts.append("STALE: source unavailable, cached data")
+        if self.style != "price" and any(s.kind == "basket" for s in self.series):
+            parts.append("thin: members · thick: equal-weighted basket (equal amounts, held)")
+        if self.fell_back:
+            parts.append("price style needs one symbol: shown rebased")
+        if self.excluded:
+            left = ", ".join(e.symbol for e in self.excluded)
+            parts.append(f"left out: {left[:80]}")
+        return " · ".join(parts)
+
+    @property
+    def caption(self) -> str:
+        """One line for the message the image is attached to."""
+        heads = [(g, self.headline(g)) for g in self.groups]
+        if self.style == "price":
+            s = self.series[0]
+            first = s.values[0]
+            text = (
+                f"{s.label} {s.final:,.2f} {s.currency} on {self.end.isoformat()} "
+                f"({fmt_pct((s.final / first - 1) * 100)} since {self.start.isoformat()})"
+            )
+        elif self.style == "drawdown":
+            worst = [
+                f"{self.group_target(g).label} worst {fmt_pct(h.worst[1], 1)} "
+                f"on {h.worst[0].isoformat()}"
+                for g, h in heads
+                if h is not None and h.worst is not None
+            ]
+            text = f"Drawdown {self.range_text}: " + ", ".join(worst)
+        else:
+            finals = [
+                f"{self.group_target(g).label} {fmt_pct(h.final)}"
+                for g, h in heads
+                if h is not None
+            ]
+            weighted = any(s.kind == "basket" for s in self.series)
+            text = (
+                " vs ".join(finals)
+                + f", {self.range_text}"
+                + (" (equal-weighted)" if weighted else "")
+            )
+        if self.fell_back:
+            text += " · price style needs one symbol, shown rebased"
+        if self.stale:
+            text += " · stale data"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": "chart",
+            "target": self.target.label,
+            "vs": self.vs.label if self.vs else None,
+            "style": self.style,
+            "requested_style": self.requested_style,
+            "basis": self.basis,
+            "currency": self.currency,
+            "currencies": list(self.currencies),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "stale": self.stale,
+            "source": self.source,
+            "title": self.title,
+            "caption": self.caption,
+            "notes": list(self.notes),
+            "excluded": [e.to_json() for e in self.excluded],
+            "series": [s.to_json() for s in self.series],
+        }
+
+
+# -- numbers ---------------------------------------------------------------------------
+def align(paths: Sequence[MemberPath]) -> tuple[list[date], np.ndarray]:
+    """Values of every path on the union of their dates: shape (paths, dates).
+
+    After a path's last day its last close is carried; before its base day it holds its
+    base close (nothing was invested yet, so it must read 0%, not a gap).
+    """
+    columns = {
+        i: pd.Series(p.values, index=pd.DatetimeIndex(p.days), dtype="float64")
+        for i, p in enumerate(paths)
+    }
+    frame = pd.concat(columns, axis=1, sort=True).ffill().bfill()
+    days = [ts.date() for ts in frame.index]
+    return days, frame.to_numpy(dtype="float64").T
+
+
+def growth(paths: Sequence[MemberPath], matrix: np.ndarray) -> np.ndarray:
+    """Each row divided by its member's own base close: 1.0 at the base date."""
+    bases = np.array([p.values[0] for p in paths], dtype="float64")
+    return matrix / bases[:, None]
+
+
+def equal_weighted(growths: np.ndarray) -> np.ndarray:
+    """Buy-and-hold value of equal amounts (1 each): the mean growth factor per date."""
+    return growths.mean(axis=0)
+
+
+def drawdown(values: np.ndarray) -> np.ndarray:
+    """Percent below the running peak of a (positive) value series."""
+    return (values / np.maximum.accumulate(values) - 1.0) * 100.0
+
+
+def _worst(days: list[date], dd: np.ndarray) -> tuple[date, float]:
+    i = int(np.argmin(dd))
+    return days[i], float(dd[i])
+
+
+def build_chart_data(
+    groups: Sequence[tuple[str, Target, MemberSet]],
+    *,
+    style: str = "rebased",
+    basis: str = "price",
+    currency: str = "local",
+    source: str = "",
+) -> ChartData:
+    """Turn member paths of one or two groups (``target``, ``vs``) into chart lines.
+
+    ``price`` needs exactly one symbol in all; with more it falls back to ``rebased`` and
+    the chart and caption say so.
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown chart style {style!r}")
+    requested = style
+    n_symbols = sum(len(t.symbols) for _, t, _ in groups)
+    if style == "price" and n_symbols != 1:
+        style = "rebased"
+    all_paths = [p for _, _, ms in groups for p in ms.paths]
+    days, matrix = align(all_paths)
+    grow = growth(all_paths, matrix)
+    series: list[ChartSeries] = []
+    row = 0
+    for group, _target, members in groups:
+        count = len(members.paths)
+        rows = slice(row, row + count)
+        row += count
+        if style == "price":
+            p = members.paths[0]
+            series.append(
+                ChartSeries(p.symbol, "member", group, list(p.days), list(p.values), p.currency)
+            )
+            continue
+        for p, g in zip(members.paths, grow[rows], strict=True):
+            series.append(_line(p.symbol, "member", group, days, g, style, p.currency))
+        if count > 1:
+            basket = equal_weighted(grow[rows])
+            series.append(_line(_target.label, "basket", group, days, basket, style))
+    excluded = [e for _, _, ms in groups for e in ms.excluded]
+    notes = list(dict.fromkeys(n for _, _, ms in groups for n in ms.notes))
+    chart_days = series[0].dates if style == "price" else days
+    vs = groups[1][1] if len(groups) > 1 else None
+    return ChartData(
+        style=style,
+        requested_style=requested,
+        target=groups[0][1],
+        vs=vs,
+        basis=basis,
+        currency=currency,
+        currencies=sorted({p.currency for p in all_paths}),
+        start=chart_days[0],
+        end=chart_days[-1],
+        series=series,
+        as_of=max(p.days[-1] for p in all_paths),
+        stale=any(p.stale for p in all_paths),
+        source=source,
+        notes=notes,
+        excluded=excluded,
+    )
+
+
+def _line(
+    label: str,
+    kind: Kind,
+    group: str,
+    days: list[date],
+    growth_row: np.ndarray,
+    style: str,
+    currency: str = "",
+) -> ChartSeries:
+    if style == "drawdown":
+        dd = drawdown(growth_row)
+        return ChartSeries(label, kind, group, list(days), dd.tolist(), currency, _worst(days, dd))
+    return ChartSeries(
+        label, kind, group, list(days), ((growth_row - 1.0) * 100.0).tolist(), currency
+    )
+
+
+def chart_data(
+    market: MarketData,
+    target: Target,
+    period: Period,
+    *,
+    vs: Target | None = None,
+    style: str = "rebased",
+    basis: str = "price",
+    currency: str = "local",
+) -> ChartData:
+    """Load ``target`` (and ``vs``) over ``period`` and build the chart's lines."""
+    loaded = load_question(market, [*target.symbols, *(vs.symbols if vs else ())], period)
+    period = loaded[0]
+    groups = [("target", target, member_paths(market, target, period, basis, currency, loaded))]
+    if vs is not None:
+        groups.append(("vs", vs, member_paths(market, vs, period, basis, currency, loaded)))
+    return build_chart_data(
+        groups, style=style, basis=basis, currency=currency, source=market.source_label
+    )

@@ -1,0 +1,358 @@
+"""Returns of stocks and equal-weighted baskets over a period.
+
+Return = end close / base close - 1, per member on its own calendar; the basket's return
+is the mean of member returns (equal amounts bought at each member's base close and held).
+``basis="total"`` uses the adjusted close where the data has one; ``currency="usd"``
+converts each side at its own date's FX rate. Members that cannot be priced are excluded
+with the reason, never filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from analytics.data.fx import FxTable, load_fx
+from analytics.data.market import LONGEST_CLOSURE, History, MarketData, Series
+from analytics.errors import NoDataError, UserInputError
+from analytics.metrics.periods import EARLIEST, Period
+from analytics.metrics.targets import Target
+
+Basis = Literal["price", "total"]
+CURRENCIES = ("local", "usd")
+BASES = ("price", "total")
+#: How far back to look first for the last close of a symbol with none near today.
+PROBE_BACK = timedelta(days=370)
+
+
+@dataclass(slots=True)
+class Excluded:
+    symbol: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"symbol": self.symbol, "reason": self.reason}
+
+
+def summarize_excluded(excluded: Sequence[Excluded], sep: str = "; ") -> str:
+    """One line per distinct reason, its symbols grouped: seven members left out for the
+    same missing FX rate read as one line, not seven."""
+    by_reason: dict[str, list[str]] = {}
+    for e in excluded:
+        by_reason.setdefault(e.reason, []).append(e.symbol)
+    return sep.join(f"{', '.join(symbols)}: {reason}" for reason, symbols in by_reason.items())
+
+
+@dataclass(slots=True)
+class MemberPath:
+    """One member's prices from its base close to its end close, in the reporting currency.
+
+    ``values[i]`` is the close of ``days[i]`` (converted when asked); the first is the base
+    close and the last the end close, so ``values[-1] / values[0] - 1`` is the return.
+    """
+
+    symbol: str
+    local_currency: str
+    currency: str
+    days: list[date]
+    values: list[float]
+    stale: bool
+
+    @property
+    def return_pct(self) -> float:
+        return (self.values[-1] / self.values[0] - 1.0) * 100.0
+
+
+@dataclass(slots=True)
+class MemberReturn:
+    symbol: str
+    currency: str
+    base_date: date
+    base_close: float
+    end_date: date
+    end_close: float
+    return_pct: float
+    local_currency: str
+    stale: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol,
+            "currency": self.currency,
+            "base_date": self.base_date.isoformat(),
+            "base_close": self.base_close,
+            "end_date": self.end_date.isoformat(),
+            "end_close": self.end_close,
+            "return_pct": self.return_pct,
+        }
+
+
+@dataclass(slots=True)
+class ReturnsResult:
+    target: Target
+    period: Period
+    basis: str
+    currency: str
+    members: list[MemberReturn]
+    excluded: list[Excluded]
+    notes: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def equal_weight_return_pct(self) -> float | None:
+        if not self.members:
+            return None
+        return sum(m.return_pct for m in self.members) / len(self.members)
+
+    @property
+    def as_of(self) -> date | None:
+        return max((m.end_date for m in self.members), default=None)
+
+    @property
+    def stale(self) -> bool:
+        return any(m.stale for m in self.members)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": "returns",
+            "target": self.target.label,
+            "period": self.period.label,
+            "basis": self.basis,
+            "currency": self.currency,
+            "members": [m.to_json() for m in self.members],
+            "equal_weight_return_pct": self.equal_weight_return_pct,
+            "excluded": [e.to_json() for e in self.excluded],
+            "notes": list(self.notes),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "stale": self.stale,
+        }
+
+
+@dataclass(slots=True)
+class MemberSet:
+    """Every member's price path for one question, plus the exclusions and notes."""
+
+    paths: list[MemberPath]
+    excluded: list[Excluded]
+    notes: list[str]
+
+
+def load_history(market: MarketData, symbols: tuple[str, ...], period: Period) -> History:
+    """Load enough bars for ``period`` to resolve on every symbol's own calendar.
+
+    With no explicit ``end``, the window is first taken relative to today. "End" defaults
+    to each symbol's latest close, so a symbol whose data ends earlier (delisted,
+    suspended, or a folder of old files) is looked for further back (a year, then its
+    whole history) and gets a second load relative to its own last close.
+    """
+    today = market.today()
+    start, end = period.window(period.end or today)
+    history = market.history(symbols, start, end)
+    if period.end is not None or period.effective_name == "max":
+        return history
+    loaded_from = dict.fromkeys(history.series, start)
+    pending = list(history.empty)
+    for lo in (end - PROBE_BACK, EARLIEST):
+        if not pending or lo >= start:
+            continue
+        probe = market.history(tuple(pending), lo, end)
+        for symbol, series in probe.series.items():
+            history.series[symbol] = series
+            history.problems.pop(symbol, None)
+            loaded_from[symbol] = lo
+        for symbol, why in probe.problems.items():
+            history.problems[symbol] = why
+        pending = [s for s in pending if s not in probe.series]
+    late: dict[date, list[str]] = {}
+    for symbol, series in history.series.items():
+        last = series.last_day
+        if last is None:
+            continue
+        need_start, _ = period.window(last)
+        if need_start < loaded_from[symbol]:
+            late.setdefault(need_start, []).append(symbol)
+    for lo, group in late.items():
+        extra = market.history(tuple(group), lo, end)
+        history.series.update(extra.series)
+    return history
+
+
+def load_question(
+    market: MarketData, symbols: Sequence[str], period: Period
+) -> tuple[Period, History]:
+    """Load a question's bars once and give a period without ``end`` one end for the whole
+    question: the latest close of any of its symbols.
+
+    Why one end: "end defaults to the latest close" must mean one date for a basket (and
+    for both sides of a comparison). Otherwise, on the first Hong Kong session of a year, a
+    US member's "ytd" would still be last year and the average would mix two periods.
+    Members whose data stops well before that date are then excluded (see
+    :func:`member_paths`), not averaged in with old prices. The bars loaded relative to each
+    symbol's own last close already cover the pinned period (a later end only moves base
+    dates later), so nothing is fetched twice.
+    """
+    history = load_history(market, tuple(dict.fromkeys(symbols)), period)
+    if period.end is None:
+        last = max((s.last_day for s in history.series.values() if s.last_day), default=None)
+        if last is not None:
+            period = replace(period, end=last)
+    return period, history
+
+
+def member_paths(
+    market: MarketData,
+    target: Target,
+    period: Period,
+    basis: str = "price",
+    currency: str = "local",
+    loaded: tuple[Period, History] | None = None,
+) -> MemberSet:
+    """Resolve the period on each member and build its price path (see :class:`MemberPath`).
+
+    ``loaded`` is :func:`load_question`'s answer when the caller loaded several targets at
+    once (both sides of a comparison share one end date); by default this target alone.
+    """
+    if basis not in BASES:
+        raise UserInputError(f"basis: '{basis[:12]}' is not accepted; use price or total.")
+    if currency not in CURRENCIES:
+        raise UserInputError(f"currency: '{currency[:12]}' is not accepted; use local or usd.")
+    period, history = loaded or load_question(market, target.symbols, period)
+    excluded = [Excluded(s, history.problems[s]) for s in target.symbols if s in history.problems]
+    raise_if_unknown(target, history)
+    notes: list[str] = []
+    resolved: list[tuple[Series, int, int]] = []
+    for symbol in target.symbols:
+        series = history.series.get(symbol)
+        if series is None:
+            continue
+        span = period.resolve(series.days)
+        if isinstance(span, str):
+            excluded.append(Excluded(symbol, span))
+            continue
+        base_i, end_i = span
+        # Data that genuinely stops well before the end (delisted, old files) is left out;
+        # data that could not be refreshed (the source failed) is served, marked stale.
+        lag = period.end - series.days[end_i] if period.end is not None else None
+        if lag is not None and lag > LONGEST_CLOSURE and not series.stale:
+            excluded.append(
+                Excluded(
+                    symbol,
+                    f"no close within {LONGEST_CLOSURE.days} days of {period.end.isoformat()} "
+                    f"(last close {series.days[end_i].isoformat()})",
+                )
+            )
+            continue
+        if base_i == end_i and period.effective_name != "max":
+            excluded.append(
+                Excluded(symbol, f"only one close in the period ({series.days[end_i]})")
+            )
+            continue
+        resolved.append((series, base_i, end_i))
+
+    no_adj = [s.symbol for s, _, _ in resolved if basis == "total" and not s.has_adj_close]
+    if no_adj:
+        notes.append(
+            "Total return: no adjusted close in the data for "
+            + ", ".join(no_adj)
+            + "; used Close (for Yahoo CSV exports Close is usually already adjusted)."
+        )
+    fx: FxTable | None = None
+    if currency == "usd":
+        currencies = {s.currency for s, _, _ in resolved}
+        lo = min((s.days[b] for s, b, _ in resolved), default=None)
+        hi = max((s.days[e] for s, _, e in resolved), default=None)
+        if lo and hi:
+            fx = load_fx(market, currencies, lo, hi)
+            if fx.stale:
+                notes.append("FX rates come from a stale cache.")
+
+    paths: list[MemberPath] = []
+    for series, base_i, end_i in resolved:
+        use_adj = basis == "total" and series.has_adj_close
+        bars = series.bars[base_i : end_i + 1]
+        days = [b.day for b in bars]
+        values = [(b.adj_close if use_adj and b.adj_close is not None else b.close) for b in bars]
+        out_currency = series.currency
+        if fx is not None:
+            converted = _convert_path(fx, series.currency, days, values)
+            if isinstance(converted, str):
+                excluded.append(Excluded(series.symbol, converted))
+                continue
+            values = converted
+            out_currency = "USD"
+        # An answer converted with rates from a stale cache is itself stale.
+        stale = series.stale or (fx is not None and fx.stale_for(series.currency))
+        paths.append(MemberPath(series.symbol, series.currency, out_currency, days, values, stale))
+    if not paths:
+        reasons = summarize_excluded(excluded) or "no members"
+        raise NoDataError(f"No data for {target.label} over {period.label}. {reasons}")
+    return MemberSet(paths, excluded, notes)
+
+
+def _convert_path(
+    fx: FxTable, currency: str, days: list[date], values: list[float]
+) -> list[float] | str:
+    """Convert every point; endpoints must convert, interior gaps carry the last rate."""
+    out: list[float] = []
+    for i, (day, value) in enumerate(zip(days, values, strict=True)):
+        converted = fx.to_usd(value, currency, day)
+        if isinstance(converted, str):
+            if i in (0, len(days) - 1):
+                return converted
+            # An interior day without a fresh rate: carry the previous converted ratio.
+            ratio = out[-1] / values[i - 1]
+            out.append(value * ratio)
+            continue
+        out.append(converted[0])
+    return out
+
+
+def raise_if_unknown(target: Target, history: History) -> None:
+    """A question about symbols that all do not exist is bad input, not missing data."""
+    unknown = [s for s in target.symbols if s in history.unknown]
+    if not unknown or len(unknown) < len(target.symbols):
+        return
+    if target.kind == "symbols" and len(target.symbols) == 1:
+        raise UserInputError(
+            f"Unknown symbol {target.symbols[0]}: not found at the data source, and no basket "
+            "here has that name. Use Yahoo symbols (AAPL, 0700.HK, ^HSI), a preset basket "
+            "(mag7, china-titans) or one from /basket list."
+        )
+    raise UserInputError(f"Unknown symbols: {', '.join(unknown)}.")
+
+
+def compute_returns(
+    market: MarketData,
+    target: Target,
+    period: Period,
+    basis: str = "price",
+    currency: str = "local",
+) -> ReturnsResult:
+    """Per-member and equal-weighted returns of ``target`` over ``period``."""
+    members = member_paths(market, target, period, basis, currency)
+    return returns_of(members, target, period, basis, currency, market.source_label)
+
+
+def returns_of(
+    members: MemberSet, target: Target, period: Period, basis: str, currency: str, source: str
+) -> ReturnsResult:
+    """Returns from already loaded member paths (so a chart of the same paths loads once)."""
+    rows = [
+        MemberReturn(
+            symbol=p.symbol,
+            currency=p.currency,
+            base_date=p.days[0],
+            base_close=p.values[0],
+            end_date=p.days[-1],
+            end_close=p.values[-1],
+            return_pct=p.return_pct,
+            local_currency=p.local_currency,
+            stale=p.stale,
+        )
+        for p in members.paths
+    ]
+    return ReturnsResult(
+        target, period, basis, currency, rows, members.excluded, members.notes, source
+    )
