@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP_VERSION := 26.3
 
-.PHONY: install run sync test lint soak bench references clean
+.PHONY: install run sync test lint soak bench references clean postgres
 
 # PIP_CONSTRAINT also pins the build backend pip fetches for the editable install.
 $(STAMP): pyproject.toml constraints.txt
@@ -26,10 +26,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --quiet .
 
-test: install lint
+# The server-store tests start a real PostgreSQL (tests/pg_server.py): as root, install
+# Debian's package when its initdb is missing; otherwise say what to install and stop.
+postgres: install
+	@$(BIN)/python -m tests.pg_server --require
+
+test: install lint postgres
 	$(BIN)/python -m pytest -q
 
-soak: install
+soak: install postgres
 	$(BIN)/python -m pytest -q -m soak -p no:cacheprovider -o addopts=""
 
 bench: install

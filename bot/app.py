@@ -94,8 +94,6 @@ class MarketBot(discord.Client):
     ) -> None:
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
-        if settings.shard_count:
-            options.setdefault("shard_count", settings.shard_count)
         super().__init__(**options)
         self.settings = settings
         self.services = services
@@ -174,8 +172,13 @@ class MarketBot(discord.Client):
         return True
 
     # -- lifecycle ----------------------------------------------------------------------
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the slash commands at start (see ShardedMarketBot)."""
+        return True
+
     async def setup_hook(self) -> None:
-        if self.sync_on_start:
+        if self.sync_on_start and self.syncs_commands:
             self.synced = await self.sync_commands(force=self.force_sync)
         for hook in self._hooks:
             await hook(self)
@@ -224,6 +227,38 @@ class MarketBot(discord.Client):
         await asyncio.to_thread(self.services.close)
 
 
+class ShardedMarketBot(MarketBot, discord.AutoShardedClient):
+    """The same bot over a range of shards (``MARKETBOT_SHARD_COUNT``/``MARKETBOT_SHARD_IDS``).
+
+    One gateway connection per shard in this process; Discord sends each connection only its
+    servers' events, so this process answers only its shards' servers' interactions, and its
+    scheduler posts only their weekly slots (``bot.scheduler.bot_shards``).
+    """
+
+    def __init__(self, settings: Settings, services: Services, **options: Any) -> None:
+        plan = settings.shards
+        if plan is None:
+            raise ValueError("ShardedMarketBot needs settings.shards")
+        options.setdefault("shard_count", plan.count)
+        options.setdefault("shard_ids", list(plan.ids))
+        super().__init__(settings, services, **options)
+        self.plan = plan
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Commands are the bot's, not a shard's: only the process running shard 0 syncs
+        them, so processes of two releases during a rolling upgrade cannot undo each other's
+        sync (``marketbot sync`` still syncs from anywhere)."""
+        return 0 in self.plan.ids
+
+
+def make_bot(settings: Settings, services: Services, **options: Any) -> MarketBot:
+    """A plain client, or the sharded one when the settings name shards."""
+    if settings.shards is None:
+        return MarketBot(settings, services, **options)
+    return ShardedMarketBot(settings, services, **options)
+
+
 def _prepare(settings: Settings) -> Services:
     setup_logging(settings.log_dir, settings.log_level, [settings.discord_token or ""])
     apply_discord_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
@@ -245,7 +280,9 @@ def run(settings: Settings) -> int:
     """``marketbot run``: start the bot and block until it is closed."""
     return_big_buffers_to_the_system()
     services = _prepare(settings)
-    bot = MarketBot(settings, services)
+    bot = make_bot(settings, services)
+    if settings.shards is not None:
+        log.info("running %s", settings.shards.label)
     from bot.extensions import install
 
     install(bot)
@@ -262,7 +299,7 @@ def sync_only(settings: Settings) -> int:
     services = _prepare(settings)
 
     async def go() -> int:
-        bot = MarketBot(settings, services, sync_on_start=False)
+        bot = make_bot(settings, services, sync_on_start=False)
         async with bot:
             await bot.login(settings.discord_token or "")
             await bot.sync_commands(force=True)

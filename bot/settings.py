@@ -15,6 +15,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from analytics.errors import UserInputError
+from bot.shards import ShardPlan, shard_plan
 
 DEFAULT_DB = Path("data") / "marketbot.sqlite3"
 
@@ -34,7 +35,8 @@ class Settings:
     discord_gateway_url: str | None = None
     log_dir: Path = Path("logs")
     log_level: str = "INFO"
-    shard_count: int | None = None
+    #: None: one gateway connection, as a small bot runs. Else the shards this process runs.
+    shards: ShardPlan | None = None
 
     @property
     def csv_folder(self) -> Path | None:
@@ -84,5 +86,5 @@ def load_settings(
         discord_gateway_url=get("DISCORD_GATEWAY_URL"),
         log_dir=Path(get("MARKETBOT_LOG_DIR") or "logs"),
         log_level=(get("MARKETBOT_LOG_LEVEL") or "INFO").upper(),
-        shard_count=integer("MARKETBOT_SHARD_COUNT"),
+        shards=shard_plan(get("MARKETBOT_SHARD_COUNT"), get("MARKETBOT_SHARD_IDS")),
     )

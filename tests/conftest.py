@@ -12,6 +12,7 @@ import pytest
 from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
+from tests.pg_server import PostgresServer
 from tests.source_doubles import Clock, RecordingSource
 from tests.yahoo_double import YahooDouble, running_double
 
@@ -50,3 +51,23 @@ def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
     built = Services.build(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole run (tests/pg_server.py), stopped at the end.
+
+    Missing binaries fail the tests with what to install: they are never skipped.
+    """
+    try:
+        server = PostgresServer.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    """A fresh, empty database on :func:`pg_server` for this test; its URL."""
+    return pg_server.create_database()

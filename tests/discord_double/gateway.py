@@ -95,6 +95,9 @@ class Gateway:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
         shard = tuple(data.get("shard") or (0, 1))
+        if len(shard) != 2 or not 0 <= int(shard[0]) < int(shard[1]):
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return None
         session = GatewaySession(uuid.uuid4().hex, (int(shard[0]), int(shard[1])), intents, ws=ws)
         self.sessions[session.session_id] = session
         guilds = [g for g in double.guilds if session.owns_guild(g.id)]
