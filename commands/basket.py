@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
+from analytics.data.series import ProblemKind
 from analytics.data.symbols import SYMBOL_RE, parse_symbol_list
 from analytics.errors import UserInputError
+from analytics.metrics.loading import recent_closes
 from analytics.metrics.targets import PRESETS
 from analytics.server.baskets import (
     Basket,
@@ -29,25 +30,23 @@ def _check_exist(ctx: Context, symbols: list[str], name: str | None = None) -> s
     """Refuse symbols the source says do not exist (a source outage is not a refusal), and a
     new basket name that is also a symbol: the basket would hide that symbol on this server
     (``target:AAPL`` would mean the basket)."""
-    market = ctx.services.market
-    today = market.today()
     as_symbol = name.upper() if name and SYMBOL_RE.match(name.upper()) else None
     asked = tuple(dict.fromkeys([*symbols, *([as_symbol] if as_symbol else [])]))
-    history = market.history(asked, today - timedelta(days=10), today)
+    history = recent_closes(ctx.services.market, asked)
     if as_symbol and as_symbol not in history.unknown:
         if as_symbol in history.series or as_symbol in history.empty:
             raise UserInputError(
                 f"'{name}' is also the symbol {as_symbol}; a basket of that name would hide it. "
                 "Pick another name. Nothing was changed."
             )
-    history.unknown = [s for s in history.unknown if s != as_symbol]
     history.problems.pop(as_symbol or "", None)
-    if history.unknown:
+    unknown = history.unknown
+    if unknown:
         raise UserInputError(
-            f"Unknown symbol{'s' if len(history.unknown) > 1 else ''}: "
-            f"{', '.join(history.unknown)}. Nothing was changed."
+            f"Unknown symbol{'s' if len(unknown) > 1 else ''}: "
+            f"{', '.join(unknown)}. Nothing was changed."
         )
-    failed = [s for s, why in history.problems.items() if why.startswith("no data could be had")]
+    failed = history.of_kind(ProblemKind.UNAVAILABLE)
     return f"Could not verify {', '.join(failed)} (data source unavailable)." if failed else ""
 
 

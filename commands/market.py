@@ -6,14 +6,9 @@ from typing import Any
 
 from analytics.data.symbols import normalize_symbol
 from analytics.metrics.chartdata import build_chart_data
+from analytics.metrics.loading import load_question
 from analytics.metrics.periods import Period
-from analytics.metrics.returns import (
-    ReturnsResult,
-    compute_returns,
-    load_question,
-    member_paths,
-    returns_of,
-)
+from analytics.metrics.returns import ReturnsResult, compute_returns, member_paths, returns_of
 from analytics.metrics.targets import Target
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option

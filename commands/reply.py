@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from analytics.metrics.returns import Excluded, summarize_excluded
+from analytics.metrics.loading import Excluded, summarize_excluded
 
 Tone = Literal["gain", "loss", "neutral", "error", "info"]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from analytics.data.market import MarketData, Series
+from analytics.data.market import MarketData
+from analytics.data.series import Problem, Series
 from analytics.data.symbols import fx_symbol
 
 MAX_RATE_AGE = timedelta(days=5)
@@ -41,7 +42,7 @@ class Rate:
 class FxTable:
     """The FX series one question needs, loaded once, looked up many times."""
 
-    def __init__(self, series: dict[str, Series], problems: dict[str, str]) -> None:
+    def __init__(self, series: dict[str, Series], problems: dict[str, Problem]) -> None:
         self._series = series
         self._problems = problems
 
@@ -63,8 +64,8 @@ class FxTable:
             return Rate("USD", day, 1.0)
         series = self._series.get(symbol)
         if series is None:
-            why = self._problems.get(symbol, "not loaded")
-            return f"no {symbol} rate ({why})"
+            problem = self._problems.get(symbol)
+            return f"no {symbol} rate ({problem.text if problem else 'not loaded'})"
         i = series.index_on_or_before(day)
         if i is None:
             return f"no {symbol} rate on or before {day.isoformat()}"

@@ -24,17 +24,17 @@ SQLite. Rules:
 
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from analytics.data.breaker import CircuitBreaker
 from analytics.data.cache import Cache, FetchRecord
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.sources.base import Bar, Source, SymbolHistory
+from analytics.data.series import History, Problem, ProblemKind, Series
 from analytics.data.symbols import currency_from_suffix
 
 log = logging.getLogger(__name__)
@@ -57,54 +57,23 @@ def latest_possible_day(now: datetime) -> date:
 
 
 @dataclass(slots=True)
-class Series:
-    """Daily closes of one symbol, oldest first, as read from the cache."""
-
-    symbol: str
-    currency: str
-    bars: list[Bar]
-    stale: bool = False
-    stale_reason: str | None = None
-    days: list[date] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.days = [b.day for b in self.bars]
-
-    def index_on_or_before(self, day: date) -> int | None:
-        """Index of the last bar on or before ``day``, or None."""
-        i = bisect.bisect_right(self.days, day) - 1
-        return i if i >= 0 else None
-
-    @property
-    def last_day(self) -> date | None:
-        return self.days[-1] if self.days else None
-
-    @property
-    def has_adj_close(self) -> bool:
-        return any(b.adj_close is not None for b in self.bars)
-
-
-@dataclass(slots=True)
-class History:
-    """What :meth:`MarketData.history` found: usable series and the reasons for the rest."""
-
-    series: dict[str, Series]
-    problems: dict[str, str]
-    unknown: list[str]
-    #: Symbols the source answered for without a bar in the range (none cached either):
-    #: they exist, so a question about "the latest close" may look further back.
-    empty: list[str] = field(default_factory=list)
-
-    @property
-    def stale(self) -> bool:
-        return any(s.stale for s in self.series.values())
-
-
-@dataclass(slots=True)
 class _Outcome:
     ok: bool = True
     kind: str | None = None
     message: str | None = None
+
+
+def _problem(outcome: _Outcome, start: date, end: date) -> Problem:
+    """Why a symbol with no bars cached in ``[start, end]`` has none, from its fetch outcome."""
+    if outcome.kind == "not_found":
+        return Problem(ProblemKind.UNKNOWN, "unknown symbol")
+    if outcome.kind == "no_history":
+        return Problem(ProblemKind.NO_HISTORY, f"no usable daily history ({outcome.message})")
+    if not outcome.ok:
+        return Problem(ProblemKind.UNAVAILABLE, f"no data could be had ({outcome.message})")
+    return Problem(
+        ProblemKind.NO_PRICES, f"no prices between {start.isoformat()} and {end.isoformat()}"
+    )
 
 
 class MarketData:
@@ -139,32 +108,19 @@ class MarketData:
         """Bars for ``start <= day <= end`` of each symbol, fetching what the cache lacks."""
         outcomes = self.ensure(symbols, start, end)
         series: dict[str, Series] = {}
-        problems: dict[str, str] = {}
-        unknown: list[str] = []
-        empty: list[str] = []
+        problems: dict[str, Problem] = {}
         for symbol in symbols:
             outcome = outcomes.get(symbol, _Outcome())
             bars = self.cache.bars(symbol, start, end)
             if not bars:
-                if outcome.kind == "not_found":
-                    unknown.append(symbol)
-                    problems[symbol] = "unknown symbol"
-                elif outcome.kind == "no_history":
-                    problems[symbol] = f"no usable daily history ({outcome.message})"
-                elif not outcome.ok:
-                    problems[symbol] = f"no data could be had ({outcome.message})"
-                else:
-                    empty.append(symbol)
-                    problems[symbol] = (
-                        f"no prices between {start.isoformat()} and {end.isoformat()}"
-                    )
+                problems[symbol] = _problem(outcome, start, end)
                 continue
             s = Series(symbol, self.currency(symbol), bars)
             if not outcome.ok:
                 s.stale = True
                 s.stale_reason = outcome.message
             series[symbol] = s
-        return History(series, problems, unknown, empty)
+        return History(series, problems)
 
     def currency(self, symbol: str) -> str:
         meta = self.cache.symbol_meta(symbol)

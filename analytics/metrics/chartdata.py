@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.market import MarketData
+from analytics.metrics.loading import Excluded, load_question
 from analytics.metrics.periods import Period
-from analytics.metrics.returns import Excluded, MemberPath, MemberSet, load_question, member_paths
+from analytics.metrics.returns import MemberPath, MemberSet, member_paths
 from analytics.metrics.targets import Target
 
 STYLES = ("rebased", "price", "drawdown")

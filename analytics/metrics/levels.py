@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from analytics.data.market import MarketData, Series
+from analytics.data.market import MarketData
+from analytics.data.series import ProblemKind, Series
 from analytics.errors import NoDataError, UserInputError
-from analytics.metrics.periods import EARLIEST, Period, add_months
+from analytics.metrics.loading import load_latest
+from analytics.metrics.periods import Period, add_months
 
 WEEK = timedelta(days=7)
 #: Read at least this far back so the 52-week range and the week change resolve.
@@ -115,34 +117,25 @@ def _load(market: MarketData, symbol: str, period: Period) -> Series:
     """The symbol's bars from far enough back to answer, up to ``end`` (default today).
 
     A symbol whose data stops well before ``end`` (delisted, or a folder of old files) is
-    read again relative to its own last close, so the lookback and 52 weeks still resolve.
+    answered as of its own last close (see :func:`analytics.metrics.loading.load_latest`),
+    so the lookback and 52 weeks still resolve.
     """
-    anchor = period.end or market.today()
 
-    def start_for(day: date) -> date:
+    def reach(day: date) -> date:
         return min(period.window(day)[0], day - YEAR_AND_MARGIN)
 
-    lo = start_for(anchor)
-    history = market.history((symbol,), lo, anchor)
+    history = load_latest(market, (symbol,), reach, end=period.end)
     series = history.series.get(symbol)
-    if series is None and lo > EARLIEST and symbol in history.empty:
-        lo = EARLIEST
-        history = market.history((symbol,), lo, anchor)
-        series = history.series.get(symbol)
-    if series is None:
-        problem = history.problems.get(symbol, "no data")
-        if symbol in history.unknown:
-            raise UserInputError(
-                f"Unknown symbol {symbol}: not found at the data source. Use Yahoo symbols "
-                "such as AAPL, 0700.HK or ^HSI."
-            )
-        hint = f" {SHORT_HISTORY_HINT}" if "history" in problem else ""
-        raise NoDataError(f"No levels for {symbol}: {problem}.{hint}")
-    last = series.last_day
-    if last is not None and start_for(last) < lo:
-        again = market.history((symbol,), start_for(last), anchor)
-        series = again.series.get(symbol, series)
-    return series
+    if series is not None:
+        return series
+    problem = history.problems.get(symbol)
+    if problem is not None and problem.kind is ProblemKind.UNKNOWN:
+        raise UserInputError(
+            f"Unknown symbol {symbol}: not found at the data source. Use Yahoo symbols "
+            "such as AAPL, 0700.HK or ^HSI."
+        )
+    hint = f" {SHORT_HISTORY_HINT}" if problem and problem.kind is ProblemKind.NO_HISTORY else ""
+    raise NoDataError(f"No levels for {symbol}: {problem.text if problem else 'no data'}.{hint}")
 
 
 def compute_levels(market: MarketData, symbol: str, period: Period) -> LevelsResult:

@@ -21,8 +21,9 @@ from analytics.data.fundamentals import FundamentalsStore
 from analytics.data.fx import load_fx
 from analytics.data.market import MarketData
 from analytics.errors import NoDataError
+from analytics.metrics.loading import Excluded, summarize_excluded
 from analytics.metrics.periods import Period
-from analytics.metrics.returns import Excluded, member_paths, summarize_excluded
+from analytics.metrics.returns import member_paths
 from analytics.metrics.targets import Target
 
 SHARES_NOTE = (

@@ -9,40 +9,27 @@ with the reason, never filled in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from analytics.data.fx import FxTable, load_fx
-from analytics.data.market import LONGEST_CLOSURE, History, MarketData, Series
+from analytics.data.market import LONGEST_CLOSURE, MarketData
+from analytics.data.series import History, Series
 from analytics.errors import NoDataError, UserInputError
-from analytics.metrics.periods import EARLIEST, Period
+from analytics.metrics.loading import (
+    Excluded,
+    excluded_by_problems,
+    load_question,
+    raise_if_unknown,
+    summarize_excluded,
+)
+from analytics.metrics.periods import Period
 from analytics.metrics.targets import Target
 
 Basis = Literal["price", "total"]
 CURRENCIES = ("local", "usd")
 BASES = ("price", "total")
-#: How far back to look first for the last close of a symbol with none near today.
-PROBE_BACK = timedelta(days=370)
-
-
-@dataclass(slots=True)
-class Excluded:
-    symbol: str
-    reason: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"symbol": self.symbol, "reason": self.reason}
-
-
-def summarize_excluded(excluded: Sequence[Excluded], sep: str = "; ") -> str:
-    """One line per distinct reason, its symbols grouped: seven members left out for the
-    same missing FX rate read as one line, not seven."""
-    by_reason: dict[str, list[str]] = {}
-    for e in excluded:
-        by_reason.setdefault(e.reason, []).append(e.symbol)
-    return sep.join(f"{', '.join(symbols)}: {reason}" for reason, symbols in by_reason.items())
 
 
 @dataclass(slots=True)
@@ -139,68 +126,6 @@ class MemberSet:
     notes: list[str]
 
 
-def load_history(market: MarketData, symbols: tuple[str, ...], period: Period) -> History:
-    """Load enough bars for ``period`` to resolve on every symbol's own calendar.
-
-    With no explicit ``end``, the window is first taken relative to today. "End" defaults
-    to each symbol's latest close, so a symbol whose data ends earlier (delisted,
-    suspended, or a folder of old files) is looked for further back (a year, then its
-    whole history) and gets a second load relative to its own last close.
-    """
-    today = market.today()
-    start, end = period.window(period.end or today)
-    history = market.history(symbols, start, end)
-    if period.end is not None or period.effective_name == "max":
-        return history
-    loaded_from = dict.fromkeys(history.series, start)
-    pending = list(history.empty)
-    for lo in (end - PROBE_BACK, EARLIEST):
-        if not pending or lo >= start:
-            continue
-        probe = market.history(tuple(pending), lo, end)
-        for symbol, series in probe.series.items():
-            history.series[symbol] = series
-            history.problems.pop(symbol, None)
-            loaded_from[symbol] = lo
-        for symbol, why in probe.problems.items():
-            history.problems[symbol] = why
-        pending = [s for s in pending if s not in probe.series]
-    late: dict[date, list[str]] = {}
-    for symbol, series in history.series.items():
-        last = series.last_day
-        if last is None:
-            continue
-        need_start, _ = period.window(last)
-        if need_start < loaded_from[symbol]:
-            late.setdefault(need_start, []).append(symbol)
-    for lo, group in late.items():
-        extra = market.history(tuple(group), lo, end)
-        history.series.update(extra.series)
-    return history
-
-
-def load_question(
-    market: MarketData, symbols: Sequence[str], period: Period
-) -> tuple[Period, History]:
-    """Load a question's bars once and give a period without ``end`` one end for the whole
-    question: the latest close of any of its symbols.
-
-    Why one end: "end defaults to the latest close" must mean one date for a basket (and
-    for both sides of a comparison). Otherwise, on the first Hong Kong session of a year, a
-    US member's "ytd" would still be last year and the average would mix two periods.
-    Members whose data stops well before that date are then excluded (see
-    :func:`member_paths`), not averaged in with old prices. The bars loaded relative to each
-    symbol's own last close already cover the pinned period (a later end only moves base
-    dates later), so nothing is fetched twice.
-    """
-    history = load_history(market, tuple(dict.fromkeys(symbols)), period)
-    if period.end is None:
-        last = max((s.last_day for s in history.series.values() if s.last_day), default=None)
-        if last is not None:
-            period = replace(period, end=last)
-    return period, history
-
-
 def member_paths(
     market: MarketData,
     target: Target,
@@ -219,7 +144,7 @@ def member_paths(
     if currency not in CURRENCIES:
         raise UserInputError(f"currency: '{currency[:12]}' is not accepted; use local or usd.")
     period, history = loaded or load_question(market, target.symbols, period)
-    excluded = [Excluded(s, history.problems[s]) for s in target.symbols if s in history.problems]
+    excluded = excluded_by_problems(target.symbols, history)
     raise_if_unknown(target, history)
     notes: list[str] = []
     resolved: list[tuple[Series, int, int]] = []
@@ -307,20 +232,6 @@ def _convert_path(
             continue
         out.append(converted[0])
     return out
-
-
-def raise_if_unknown(target: Target, history: History) -> None:
-    """A question about symbols that all do not exist is bad input, not missing data."""
-    unknown = [s for s in target.symbols if s in history.unknown]
-    if not unknown or len(unknown) < len(target.symbols):
-        return
-    if target.kind == "symbols" and len(target.symbols) == 1:
-        raise UserInputError(
-            f"Unknown symbol {target.symbols[0]}: not found at the data source, and no basket "
-            "here has that name. Use Yahoo symbols (AAPL, 0700.HK, ^HSI), a preset basket "
-            "(mag7, china-titans) or one from /basket list."
-        )
-    raise UserInputError(f"Unknown symbols: {', '.join(unknown)}.")
 
 
 def compute_returns(

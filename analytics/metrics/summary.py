@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from analytics.data.market import MarketData
 from analytics.errors import MarketbotError, NoDataError
 from analytics.metrics.chartdata import ChartData, build_chart_data
+from analytics.metrics.loading import load_period, source_failed
 from analytics.metrics.periods import Period
 from analytics.metrics.returns import (
     MemberReturn,
@@ -37,7 +38,6 @@ from analytics.metrics.returns import (
     compute_returns,
     returns_of,
 )
-from analytics.metrics.returns import load_history as _load_history
 from analytics.metrics.returns import member_paths as _member_paths
 from analytics.metrics.targets import Target
 from analytics.metrics.valuation import compute_valuation
@@ -147,10 +147,8 @@ def summary_as_of(market: MarketData, targets: Sequence[Target]) -> tuple[date, 
     """The latest close of any member on or before today (looking back for old files),
     and whether the source failed while looking (then the cache's latest close is used)."""
     symbols = tuple(dict.fromkeys(s for t in targets for s in t.symbols))
-    history = _load_history(market, symbols, Period(name="1w"))
-    failed = history.stale or any(
-        why.startswith("no data could be had") for why in history.problems.values()
-    )
+    history = load_period(market, symbols, Period(name="1w"))
+    failed = source_failed(history)
     days = [s.last_day for s in history.series.values() if s.last_day is not None]
     if not days:  # the source failed: the latest close the cache holds will do (stale)
         today = market.today()

@@ -22,21 +22,24 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from analytics.data.fundamentals import Fundamentals, FundamentalsStore
 from analytics.data.fx import FxTable, load_fx, major_currency
-from analytics.data.market import History, MarketData, Series
+from analytics.data.market import MarketData
+from analytics.data.series import Series
 from analytics.errors import NoDataError
-from analytics.metrics.periods import EARLIEST
-from analytics.metrics.returns import PROBE_BACK, Excluded, raise_if_unknown, summarize_excluded
+from analytics.metrics.loading import (
+    Excluded,
+    latest_closes,
+    raise_if_unknown,
+    summarize_excluded,
+)
 from analytics.metrics.targets import Target
 
 #: The multiples reported per member, in display order.
 RATIOS = ("trailing_pe", "forward_pe", "price_to_sales", "price_to_book", "ev_to_ebitda")
-#: How recent a close must be to be found without reading a symbol's whole history.
-RECENT = timedelta(days=14)
 
 
 @dataclass(slots=True)
@@ -152,30 +155,6 @@ def premium_pct(target_pe: float | None, other_pe: float | None) -> float | None
     if target_pe is None or other_pe is None or other_pe <= 0:
         return None
     return (target_pe / other_pe - 1.0) * 100.0
-
-
-def latest_closes(market: MarketData, symbols: tuple[str, ...]) -> History:
-    """Each symbol's bars ending at its latest close on or before today.
-
-    Recent days are asked for first (one cheap request). A symbol the source answered for
-    without a close in the last two weeks (delisted, suspended, or a folder of old files)
-    is looked for further back: a year, then its whole history.
-    """
-    today = market.today()
-    history = market.history(symbols, today - RECENT, today)
-    pending = [s for s in symbols if s in history.empty]
-    for lo in (today - PROBE_BACK, EARLIEST):
-        if not pending:
-            break
-        probe = market.history(tuple(pending), lo, today)
-        history.series.update(probe.series)
-        for symbol in pending:
-            if symbol in probe.series:
-                history.problems.pop(symbol, None)
-            elif symbol in probe.problems:
-                history.problems[symbol] = probe.problems[symbol]
-        pending = [s for s in pending if s in probe.empty]
-    return history
 
 
 def convert(fx: FxTable, value: float, source: str, target: str, day: date) -> float | str:
@@ -325,7 +304,8 @@ def compute_valuation(
     for symbol in target.symbols:
         f = funds.get(symbol)
         if f is None or symbol not in prices.series:
-            excluded.append(Excluded(symbol, prices.problems.get(symbol, "no price")))
+            problem = prices.problems.get(symbol)
+            excluded.append(Excluded(symbol, problem.text if problem else "no price"))
         elif f.info is None:
             excluded.append(Excluded(symbol, f.error or "the data source has no fundamentals"))
         else:

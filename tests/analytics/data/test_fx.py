@@ -10,7 +10,8 @@ import pytest
 
 from analytics.data.cache import Cache
 from analytics.data.fx import FxTable, Rate, load_fx, major_currency
-from analytics.data.market import MarketData, Series
+from analytics.data.market import MarketData
+from analytics.data.series import Problem, ProblemKind, Series
 from tests.source_doubles import Call, Clock, MemorySource, RecordingSource, daily
 
 D = date.fromisoformat
@@ -26,7 +27,7 @@ GBP = Series("GBP=X", "GBP", daily(("2025-01-03", 0.80)))
 
 @pytest.fixture
 def table() -> FxTable:
-    return FxTable({"HKD=X": HKD, "GBP=X": GBP}, {"JPY=X": "unknown symbol"})
+    return FxTable({"HKD=X": HKD, "GBP=X": GBP}, {"JPY=X": Problem(ProblemKind.UNKNOWN, "unknown symbol")})
 
 
 def test_rate_on_the_day_and_on_or_before(table: FxTable) -> None:

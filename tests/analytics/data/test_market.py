@@ -16,11 +16,17 @@ import pytest
 from analytics.data.cache import Cache, FetchRecord
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.market import MarketData, latest_possible_day
+from analytics.data.series import Problem, ProblemKind
 from analytics.data.sources.base import Bar, SymbolHistory
 from analytics.data.sources.csvdir import CsvFolderSource
 from tests.source_doubles import Call, Clock, MemorySource, RecordingSource, daily
 
 D = date.fromisoformat
+
+
+def unavailable(text: str) -> Problem:
+    return Problem(ProblemKind.UNAVAILABLE, text)
+
 # Monday 6 January 2025, 15:00 UTC: New York is open, so 6 January is not settled yet.
 MONDAY = datetime(2025, 1, 6, 15, 0, tzinfo=UTC)
 WEEK = daily(
@@ -199,7 +205,8 @@ def test_a_source_failure_serves_the_cache_marked_stale(
     # nothing cached: not a series, a reason
     assert "MSFT" not in history.series
     assert (
-        history.problems["MSFT"] == "no data could be had (data source failed: network unreachable)"
+        history.problems["MSFT"]
+        == unavailable("no data could be had (data source failed: network unreachable)")
     )
     assert history.unknown == []
 
@@ -219,7 +226,9 @@ def test_an_empty_answer_over_cached_rows_is_a_failure_not_a_deletion(
     assert "source returned no rows where the cache has some" in (series.stale_reason or "")
     # an empty answer where nothing is cached is simply "no trading": recorded, not stale
     history = market.history(["AAA"], D("2024-12-20"), D("2024-12-27"))
-    assert history.problems == {"AAA": "no prices between 2024-12-20 and 2024-12-27"}
+    assert history.problems == {
+        "AAA": Problem(ProblemKind.NO_PRICES, "no prices between 2024-12-20 and 2024-12-27")
+    }
     calls = len(source.calls)
     market.history(["AAA"], D("2024-12-20"), D("2024-12-27"))
     assert len(source.calls) == calls
@@ -246,9 +255,9 @@ def test_unknown_symbols_and_per_symbol_failures(tmp_path: Path, memory: MemoryS
     assert set(history.series) == {"AAA"}
     assert history.unknown == ["ZZZ"]
     assert history.problems == {
-        "BBB": "no data could be had (missing from the source's answer)",
-        "CCC": "no usable daily history (only dividends)",
-        "ZZZ": "unknown symbol",
+        "BBB": unavailable("no data could be had (missing from the source's answer)"),
+        "CCC": Problem(ProblemKind.NO_HISTORY, "no usable daily history (only dividends)"),
+        "ZZZ": Problem(ProblemKind.UNKNOWN, "unknown symbol"),
     }
     # failures leave no fetch record, so they are asked again next time
     assert market.cache.fetches("ZZZ") == [] and market.cache.fetches("BBB") == []
@@ -259,12 +268,16 @@ def test_repeated_rate_limits_open_the_breaker(tmp_path: Path, memory: MemorySou
     source.failure = RateLimitedError("429 Too Many Requests")
     for _ in range(3):
         history = market.history(["AAA"], D("2024-12-30"), D("2025-01-06"))
-        assert history.problems["AAA"] == "no data could be had (rate limited by the data source)"
+        assert history.problems["AAA"] == unavailable(
+            "no data could be had (rate limited by the data source)"
+        )
     assert len(source.calls) == 3
     # open: the source is left alone and the reason says so
     history = market.history(["AAA"], D("2024-12-30"), D("2025-01-06"))
     assert len(source.calls) == 3
-    assert "source paused after repeated rate limits until 15:00 UTC" in history.problems["AAA"]
+    problem = history.problems["AAA"]
+    assert problem.kind is ProblemKind.UNAVAILABLE
+    assert "source paused after repeated rate limits until 15:00 UTC" in problem.text
     # after the back-off one trial goes through; it fails, so the delay doubles (60 s)
     clock.advance(seconds=31)
     market.history(["AAA"], D("2024-12-30"), D("2025-01-06"))

@@ -25,8 +25,9 @@ from analytics.metrics.chartdata import (
     equal_weighted,
     growth,
 )
+from analytics.metrics.loading import Excluded
 from analytics.metrics.periods import Period
-from analytics.metrics.returns import Excluded, MemberPath, MemberSet, compute_returns
+from analytics.metrics.returns import MemberPath, MemberSet, compute_returns
 from analytics.metrics.targets import Target
 from analytics.services import Services
 from tests.real_data import closes_by_date as closes
