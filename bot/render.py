@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import discord
 
-from commands.reply import Field, Reply, clip
+from analytics.metrics.text import clip
+from commands.reply import Field, Reply
 
 COLOURS = {
     "gain": 0x2ECC71,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.charts.figures import THEME_NAMES, render_png
-from analytics.metrics.chartdata import STYLES, ChartData, chart_data, fmt_pct
+from analytics.metrics.chartdata import STYLES, ChartData, chart_data
+from analytics.metrics.text import pct
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import Field, Reply, excluded_text, footer, notes_field, tone_of
 from commands.spec import CommandSpec, Context, Option
@@ -41,8 +42,8 @@ def _headline_value(data: ChartData, group: str) -> str:
     if data.style == "price":
         return f"{line.final:,.2f} {line.currency}"
     if data.style == "drawdown" and line.worst is not None:
-        return f"worst {fmt_pct(line.worst[1], 1)} on {line.worst[0].isoformat()}"
-    return fmt_pct(line.final)
+        return f"worst {pct(line.worst[1], 1)} on {line.worst[0].isoformat()}"
+    return pct(line.final)
 
 
 def chart_reply(data: ChartData) -> Reply:

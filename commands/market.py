@@ -10,6 +10,7 @@ from analytics.metrics.loading import load_question
 from analytics.metrics.periods import Period
 from analytics.metrics.returns import ReturnsResult, compute_returns, member_paths, returns_of
 from analytics.metrics.targets import Target
+from analytics.metrics.text import pct
 from commands.chart import attach_chart
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import (
@@ -19,7 +20,6 @@ from commands.reply import (
     footer,
     money,
     notes_field,
-    pct,
     pts,
     table,
     tone_of,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from analytics.metrics.loading import Excluded, summarize_excluded
+from analytics.metrics.text import clip
 
 Tone = Literal["gain", "loss", "neutral", "error", "info"]
 
@@ -88,13 +89,6 @@ def notes_field(notes: list[str]) -> list[Field]:
     return [Field("Notes", clip("\n".join(notes), 1000), inline=False)] if notes else []
 
 
-def pct(value: float | None, digits: int = 2) -> str:
-    """``+42.83%`` / ``-10.31%`` / ``n/a``."""
-    if value is None:
-        return "n/a"
-    return f"{value:+.{digits}f}%"
-
-
 def tone_of(value: float | None) -> Tone:
     if value is None:
         return "neutral"
@@ -142,19 +136,3 @@ def table(rows: list[list[str]], align: str = "") -> str:
             cells.append(cell.ljust(widths[i]) if a == "l" else cell.rjust(widths[i]))
         lines.append("  ".join(cells).rstrip())
     return "```\n" + "\n".join(lines) + "\n```"
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters at a line break where possible, keeping code
-    fences balanced and saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    fenced = text.count("```") % 2 == 0 and "```" in text
-    tail_room = limit - 40
-    cut = text[:tail_room]
-    if "\n" in cut:
-        cut = cut[: cut.rfind("\n")]
-    hidden = text[len(cut) :].count("\n") or 1
-    if fenced and cut.count("```") % 2 == 1:
-        cut += "\n```"
-    return f"{cut}\n…{hidden} more line{'s' if hidden != 1 else ''}"

@@ -17,6 +17,7 @@ from analytics.charts.race import summary_png
 from analytics.errors import UserInputError
 from analytics.metrics.summary import WeeklySummary, compute_summary
 from analytics.metrics.targets import PRESETS, Target
+from analytics.metrics.text import clip, pct
 from analytics.server.schedule import (
     WEEKDAYS,
     WeeklyRule,
@@ -30,7 +31,7 @@ from analytics.server.schedule import (
 )
 from analytics.server.subscriptions import MAX_BASKETS, PostRecord, Subscription, store_for
 from analytics.services import Services
-from commands.reply import Field, Reply, clip, footer, notes_field, pct, pts, table, tone_of
+from commands.reply import Field, Reply, footer, notes_field, pts, table, tone_of
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 
 DEFAULT_BASKETS = ("china-titans", "mag7")

@@ -9,6 +9,7 @@ from analytics.data.symbols import normalize_symbol
 from analytics.metrics.levels import LevelsResult, compute_levels
 from analytics.metrics.marketcap import MarketCapResult, compute_marketcap, share_pct
 from analytics.metrics.periods import PERIODS, parse_period
+from analytics.metrics.text import clip, pct
 from analytics.metrics.valuation import ValuationResult, compute_valuation, premium_pct
 from commands.market import dates_of
 from commands.options import END, PERIOD_OPTIONS, period_from, resolve, target_option
@@ -16,12 +17,10 @@ from commands.reply import (
     Field,
     Reply,
     big_money,
-    clip,
     excluded_text,
     footer,
     money,
     notes_field,
-    pct,
     table,
     tone_of,
 )

@@ -32,7 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
-from analytics.metrics.chartdata import ChartData, ChartSeries, fmt_pct
+from analytics.metrics.chartdata import ChartData, ChartSeries
+from analytics.metrics.text import clip, pct
 
 WIDTH_PX, HEIGHT_PX, DPI = 1600, 900, 100
 #: Axes rectangle (left, bottom, width, height): the right 20% holds the direct labels.
@@ -90,10 +91,6 @@ def line_colour(theme: Theme, group: str, index: int, headline: bool) -> str:
         return theme.target_headline if group == "target" else theme.vs_headline
     family = theme.target_members if group == "target" else theme.vs_members
     return family[index % len(family)]
-
-
-def clip_text(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _percent_tick(value: float, _pos: object = None) -> str:
@@ -235,7 +232,7 @@ def _label_text(data: ChartData, s: ChartSeries, headline: bool) -> str:
         return f"{s.label} {s.final:,.2f} {s.currency}"
     name = data.group_target(s.group).label if headline and s.kind == "basket" else s.label
     # The right margin holds ~22 characters of headline text: long symbol lists are cut.
-    return f"{clip_text(name, 14 if headline else 12)} {fmt_pct(s.final, 2 if headline else 1)}"
+    return f"{clip(name, 14 if headline else 12)} {pct(s.final, 2 if headline else 1)}"
 
 
 def _mark_worst(ax: Axes, theme: Theme, s: ChartSeries, colour: str, x0: float, x1: float) -> None:
@@ -259,7 +256,7 @@ def _mark_worst(ax: Axes, theme: Theme, s: ChartSeries, colour: str, x0: float, 
     frac = (x - x0) / (x1 - x0) if x1 > x0 else 0.5
     ha = "left" if frac < 0.12 else "right" if frac > 0.88 else "center"
     ax.annotate(
-        f"worst {fmt_pct(value, 1)} · {day.isoformat()}",
+        f"worst {pct(value, 1)} · {day.isoformat()}",
         xy=(x, value),
         xytext=(0, -20),
         textcoords="offset points",
@@ -369,9 +366,9 @@ def build_figure(data: ChartData, theme: str = "dark") -> Figure:
                 _mark_worst(ax, th, s, colour, x0, x1)
 
     left = AXES_RECT[0]
-    _fig_text(fig, left, 0.94, clip_text(data.title, 95), "title", th.text, 24, bold=True)
-    _fig_text(fig, left, 0.885, clip_text(data.subtitle, 150), "subtitle", th.muted, 14)
-    _fig_text(fig, left, 0.03, clip_text(data.footnote, 190), "footnote", th.muted, 11)
+    _fig_text(fig, left, 0.94, clip(data.title, 95), "title", th.text, 24, bold=True)
+    _fig_text(fig, left, 0.885, clip(data.subtitle, 150), "subtitle", th.muted, 14)
+    _fig_text(fig, left, 0.03, clip(data.footnote, 190), "footnote", th.muted, 11)
     if data.stale:
         _fig_text(fig, 0.985, 0.94, "STALE DATA", "stale", th.warning, 16, bold=True, ha="right")
     return fig

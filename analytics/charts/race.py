@@ -11,8 +11,9 @@ from datetime import datetime, time
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
-from analytics.charts.figures import build_figure, clip_text, encode_png, theme_of
+from analytics.charts.figures import build_figure, encode_png, theme_of
 from analytics.metrics.summary import WeeklySummary
+from analytics.metrics.text import clip
 
 
 def summary_figure(summary: WeeklySummary, theme: str = "dark") -> Figure | None:
@@ -27,7 +28,7 @@ def summary_figure(summary: WeeklySummary, theme: str = "dark") -> Figure | None
     ax.axvspan(x0, x1, color=theme_of(theme).muted, alpha=0.18, zorder=0.5, lw=0, gid="week")
     for text in fig.texts:
         if text.get_gid() == "title":
-            text.set_text(clip_text("Weekly summary: " + " vs ".join(summary.labels), 95))
+            text.set_text(clip("Weekly summary: " + " vs ".join(summary.labels), 95))
         elif text.get_gid() == "subtitle":
             text.set_text(
                 f"Year to date as of {summary.as_of.isoformat()}, equal-weighted, rebased to 0%"
@@ -35,7 +36,7 @@ def summary_figure(summary: WeeklySummary, theme: str = "dark") -> Figure | None
                 f" · {summary.chart.currency_text}"
             )
         elif text.get_gid() == "footnote":
-            text.set_text(clip_text(_footnote(summary), 190))
+            text.set_text(clip(_footnote(summary), 190))
     return fig
 
 

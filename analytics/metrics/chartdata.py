@@ -32,15 +32,11 @@ from analytics.metrics.loading import Excluded, load_question
 from analytics.metrics.periods import Period
 from analytics.metrics.returns import MemberPath, MemberSet, member_paths
 from analytics.metrics.targets import Target
+from analytics.metrics.text import pct
 
 STYLES = ("rebased", "price", "drawdown")
 GROUPS = ("target", "vs")
 Kind = Literal["member", "basket"]
-
-
-def fmt_pct(value: float, digits: int = 2) -> str:
-    """``+42.83%`` / ``-10.35%`` (the same form as the text replies)."""
-    return f"{value:+.{digits}f}%"
 
 
 @dataclass(slots=True)
@@ -180,11 +176,11 @@ class ChartData:
             first = s.values[0]
             text = (
                 f"{s.label} {s.final:,.2f} {s.currency} on {self.end.isoformat()} "
-                f"({fmt_pct((s.final / first - 1) * 100)} since {self.start.isoformat()})"
+                f"({pct((s.final / first - 1) * 100)} since {self.start.isoformat()})"
             )
         elif self.style == "drawdown":
             worst = [
-                f"{self.group_target(g).label} worst {fmt_pct(h.worst[1], 1)} "
+                f"{self.group_target(g).label} worst {pct(h.worst[1], 1)} "
                 f"on {h.worst[0].isoformat()}"
                 for g, h in heads
                 if h is not None and h.worst is not None
@@ -192,9 +188,7 @@ class ChartData:
             text = f"Drawdown {self.range_text}: " + ", ".join(worst)
         else:
             finals = [
-                f"{self.group_target(g).label} {fmt_pct(h.final)}"
-                for g, h in heads
-                if h is not None
+                f"{self.group_target(g).label} {pct(h.final)}" for g, h in heads if h is not None
             ]
             weighted = any(s.kind == "basket" for s in self.series)
             text = (
