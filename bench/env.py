@@ -26,7 +26,8 @@ from commands.parse import parse_invocation
 from commands.registry import COMMANDS, execute
 from commands.reply import Reply
 from commands.spec import CommandSpec, Context
-from tests.yahoo_double import SHARED_MARKET_DATA, YahooDouble, shared_symbols
+from tests.real_data import MARKET_DATA
+from tests.yahoo_double import YahooDouble, shared_symbols
 
 END = date(2025, 5, 22)
 MAG7 = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA")
@@ -120,8 +121,8 @@ class BenchEnv:
     _sources: dict[str, YahooSource] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not SHARED_MARKET_DATA.is_dir():
-            raise RuntimeError(f"real data not found at {SHARED_MARKET_DATA.resolve()}")
+        if not MARKET_DATA.is_dir():
+            raise RuntimeError(f"real data not found at {MARKET_DATA.resolve()}")
         self.double = YahooDouble(shared_symbols(SERVED)).start()
         self.double.set_delay(self.config.delay)
         self.warm = self.services("warm.sqlite3")

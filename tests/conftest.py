@@ -13,11 +13,10 @@ from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
 from tests.pg_server import PostgresServer
+from tests.real_data import MARKET_DATA
 from tests.source_doubles import Clock, RecordingSource
 from tests.yahoo_double import YahooDouble, running_double
 
-#: The real daily prices shared by every suite (read in place, never copied).
-MARKET_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "market-data"
 #: A fixed "now" for the services fixture: after the last bar of every shared file, so
 #: defaults such as "end = the latest close" resolve on each file's own last close.
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -40,7 +40,6 @@ from typing import Any
 from aiohttp import web
 
 from tests.yahoo_payloads import (
-    SHARED_MARKET_DATA,
     DailyBar,
     SymbolData,
     bars_from_shared_csv,
@@ -57,7 +56,6 @@ from tests.yahoo_payloads import (
 )
 
 __all__ = [
-    "SHARED_MARKET_DATA",
     "DailyBar",
     "RecordedRequest",
     "SymbolData",

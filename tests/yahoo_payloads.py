@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-#: ``<repo>/../shared/market-data``: real daily prices, read in place (see its README).
-SHARED_MARKET_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "market-data"
+from tests.real_data import MARKET_DATA
 
 FULL_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
 _RANGE_DAYS = {"1d": 1, "5d": 5, "1mo": 31, "3mo": 92, "6mo": 183, "1y": 366, "2y": 731}
@@ -189,9 +188,9 @@ def bars_from_shared_csv(
 def shared_symbols(
     symbols: Iterable[str], start: date | None = None, end: date | None = None
 ) -> dict[str, SymbolData]:
-    """Served data for real symbols from ``SHARED_MARKET_DATA``, with market defaults."""
+    """Served data for real symbols from ``MARKET_DATA``, with market defaults."""
     return {
-        s: symbol_data(s, bars_from_shared_csv(SHARED_MARKET_DATA / f"{s}.csv", start, end))
+        s: symbol_data(s, bars_from_shared_csv(MARKET_DATA / f"{s}.csv", start, end))
         for s in symbols
     }
 

@@ -16,8 +16,9 @@ from analytics.services import Services
 from bot.app import MarketBot
 from bot.runner import Cooldown
 from bot.settings import Settings
-from tests.conftest import FIXED_NOW, MARKET_DATA
+from tests.conftest import FIXED_NOW
 from tests.discord_double import DiscordDouble
+from tests.real_data import MARKET_DATA
 from tests.source_doubles import Clock
 
 

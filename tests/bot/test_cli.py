@@ -22,8 +22,7 @@ import pytest
 
 from analytics.data.cache import Cache
 from bot.cli import main
-from tests.conftest import MARKET_DATA
-from tests.real_data import MEMBER_KEYS, RETURNS_KEYS, on_or_before
+from tests.real_data import MARKET_DATA, MEMBER_KEYS, RETURNS_KEYS, on_or_before
 from tests.real_data import rows as csv_closes
 
 MARKETBOT = Path(sys.executable).with_name("marketbot")

@@ -23,7 +23,7 @@ from analytics.services import Services
 from bot.scheduler import PostError, SchedulerConfig, SummaryScheduler
 from commands.reply import Reply
 from tests.bot.fake_time import FakeTime
-from tests.conftest import MARKET_DATA
+from tests.real_data import MARKET_DATA
 
 pytestmark = pytest.mark.timeout(60)
 FRIDAY_NY = WeeklyRule(4, 18, 0, "America/New_York")

@@ -15,8 +15,9 @@ from bot.runner import Cooldown
 from bot.scheduler import bot_shards
 from bot.settings import Settings, load_settings
 from bot.shards import ShardPlan, format_ids, parse_shard_ids, shard_plan
-from tests.conftest import FIXED_NOW, MARKET_DATA
+from tests.conftest import FIXED_NOW
 from tests.discord_double import ChannelSpec, DiscordDouble, GuildSpec
+from tests.real_data import MARKET_DATA
 from tests.reliability.discord_helpers import text_of, wait_answer
 from tests.source_doubles import Clock
 

@@ -27,7 +27,6 @@ from bot.scheduler import SummaryScheduler, attach_scheduler
 from bot.settings import Settings
 from tests.bot.conftest import discord_double
 from tests.bot.fake_time import FakeTime
-from tests.conftest import MARKET_DATA
 from tests.discord_double import (
     ADMIN_PERMISSIONS,
     DEFAULT_GUILD_ID,
@@ -35,7 +34,7 @@ from tests.discord_double import (
     SECOND_CHANNEL_ID,
     DiscordDouble,
 )
-from tests.real_data import close_on_or_before
+from tests.real_data import MARKET_DATA, close_on_or_before
 
 pytestmark = pytest.mark.timeout(90)
 EPHEMERAL = 64

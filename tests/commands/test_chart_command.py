@@ -26,8 +26,8 @@ from commands.chart import CHART
 from commands.registry import COMMANDS, run_text
 from commands.reply import Reply
 from commands.spec import Context
+from tests.real_data import MARKET_DATA
 
-MARKET = (Path(__file__).resolve().parents[2] / ".." / "shared" / "market-data").resolve()
 D = date.fromisoformat
 TITANS = ("9988.HK", "0700.HK", "1810.HK", "1211.HK", "0981.HK", "9618.HK", "9999.HK")
 MAG7 = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA")
@@ -35,7 +35,7 @@ RANGE = "start:2024-12-31 end:2025-03-07"
 
 
 def csv_close(symbol: str, day: str) -> float:
-    with (MARKET / f"{symbol}.csv").open(newline="") as handle:
+    with (MARKET_DATA / f"{symbol}.csv").open(newline="") as handle:
         rows = {r["Date"][:10]: r for r in csv.DictReader(handle) if r["Date"] and r["Close"]}
     return float(rows[day]["Close"])
 
@@ -51,7 +51,7 @@ def equal_weighted(symbols: tuple[str, ...]) -> float:
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     db = tmp_path_factory.mktemp("chart-command") / "cache.sqlite3"
-    s = Services.build(Cache(db), CsvFolderSource(MARKET))
+    s = Services.build(Cache(db), CsvFolderSource(MARKET_DATA))
     yield s
     s.close()
 
@@ -180,7 +180,7 @@ def test_console_writes_the_png_and_prints_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{MARKET}")
+    monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{MARKET_DATA}")
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.sqlite3"))
     out = tmp_path / "chart.png"
     command = f"/chart target:china-titans vs:mag7 {RANGE}"

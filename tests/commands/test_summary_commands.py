@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from analytics.metrics.summary import compute_summary
+from analytics.metrics.targets import PRESETS
 from analytics.server.subscriptions import store_for
 from analytics.services import Services
 from bot.cli import main
 from commands.registry import MANAGE_SERVER_REFUSAL, run_text
 from commands.spec import Context
 from commands.summary import parse_baskets
-from tests.conftest import MARKET_DATA
+from tests.real_data import MARKET_DATA, close_on_or_before, closes
 
 GUILD = 1300000000000000010
 CHANNEL = 1300000000000000011
@@ -117,13 +117,29 @@ def test_send_needs_the_running_bot_and_queues_with_one(services: Services) -> N
     assert woken == [1]
 
 
-def test_preview_matches_the_summary(services: Services) -> None:
+def test_preview_gives_the_weeks_numbers_from_the_files(services: Services) -> None:
+    """Checked against the CSVs read by ``tests/real_data.py``: the as-of date is the latest
+    close of any member on or before today (2026-11-24), the week runs from the close on or
+    before seven days earlier, the year from the close on or before 31 December."""
     reply = ask(services, "/summary preview baskets:mag7")
     assert reply.exit_code == 0 and reply.ephemeral and reply.image is None
-    (target,) = parse_baskets(services, GUILD, "mag7")
-    expected = compute_summary(services.market, [target])
-    assert reply.data["baskets"][0]["week_pct"] == expected.baskets[0].week_pct
-    assert reply.data["as_of"] == date(2026, 3, 26).isoformat() and reply.stale
+    mag7 = PRESETS["mag7"]
+    as_of = max(max(d for d in closes(s) if d <= "2026-11-24") for s in mag7)
+    assert reply.data["as_of"] == as_of == "2026-03-26" and reply.stale
+
+    def change(symbol: str, base: str) -> float:
+        return (
+            close_on_or_before(symbol, as_of)[1] / close_on_or_before(symbol, base)[1] - 1
+        ) * 100
+
+    week = {s: change(s, "2026-03-19") for s in mag7}
+    ytd = {s: change(s, "2025-12-31") for s in mag7}
+    (basket,) = reply.data["baskets"]
+    assert basket["week_pct"] == pytest.approx(sum(week.values()) / len(week), rel=1e-12)
+    assert basket["ytd_pct"] == pytest.approx(sum(ytd.values()) / len(ytd), rel=1e-12)
+    best, worst = max(week, key=week.__getitem__), min(week, key=week.__getitem__)
+    assert basket["best"] == {"symbol": best, "return_pct": pytest.approx(week[best], rel=1e-12)}
+    assert basket["worst"] == {"symbol": worst, "return_pct": pytest.approx(week[worst], rel=1e-12)}
 
 
 def test_console_preview_writes_the_chart(

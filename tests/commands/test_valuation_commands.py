@@ -17,10 +17,10 @@ from commands.registry import COMMANDS, run_text
 from commands.spec import Context
 from tests.analytics.metrics.test_marketcap import SHARES, csv_rows, linked_services, on_or_before
 from tests.analytics.metrics.test_valuation import csv_services, make_folder
+from tests.real_data import MARKET_DATA
 from tests.source_doubles import Clock
 from tests.yahoo_double import YahooDouble, bars_from_shared_csv, symbol_data
 
-MARKET = Path(__file__).resolve().parents[2] / ".." / "shared" / "market-data"
 MEMBER_KEYS = {
     "symbol",
     "currency",
@@ -136,7 +136,7 @@ def test_marketcap_command(marketcap_services: Services) -> None:
 def test_levels_command(services: Services, tmp_path: Path) -> None:
     folder = tmp_path / "real"
     folder.mkdir()
-    (folder / "0700.HK.csv").symlink_to((MARKET / "0700.HK.csv").resolve())
+    (folder / "0700.HK.csv").symlink_to((MARKET_DATA / "0700.HK.csv").resolve())
     real = csv_services(folder, tmp_path / "real.sqlite3")
     try:
         reply = ask(real, "/levels symbol:0700.hk end:2025-03-07")
@@ -207,9 +207,11 @@ def test_valuation_through_yahoo_info_with_a_stale_fallback(
     yahoo_double.serve(
         {
             "BABA": symbol_data(
-                "BABA", bars_from_shared_csv(MARKET / "BABA.csv", start, end), info=info
+                "BABA", bars_from_shared_csv(MARKET_DATA / "BABA.csv", start, end), info=info
             ),
-            "CNY=X": symbol_data("CNY=X", bars_from_shared_csv(MARKET / "CNY=X.csv", start, end)),
+            "CNY=X": symbol_data(
+                "CNY=X", bars_from_shared_csv(MARKET_DATA / "CNY=X.csv", start, end)
+            ),
         }
     )
     clock = Clock(datetime(2025, 3, 8, 12, tzinfo=UTC))

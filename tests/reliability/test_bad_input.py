@@ -33,7 +33,8 @@ from commands.parse import convert_options
 from commands.registry import COMMANDS, execute
 from commands.reply import Reply
 from commands.spec import CommandSpec, Context, flatten
-from tests.conftest import FIXED_NOW, MARKET_DATA
+from tests.conftest import FIXED_NOW
+from tests.real_data import MARKET_DATA
 from tests.reliability import figures
 from tests.reliability.helpers import (
     check_reply,

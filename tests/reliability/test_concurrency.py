@@ -31,13 +31,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MARKET_DATA
 from tests.discord_double import (
     ADMIN_PERMISSIONS,
     MEMBER_PERMISSIONS,
     ThreadedDouble,
     run_in_thread,
 )
+from tests.real_data import MARKET_DATA
 from tests.reliability import figures
 from tests.reliability.discord_helpers import is_error, text_of, wait_answer
 from tests.reliability.helpers import INTERNAL_ERROR

@@ -33,8 +33,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bot.logs import setup_logging
-from tests.conftest import MARKET_DATA
 from tests.discord_double import ThreadedDouble, run_in_thread
+from tests.real_data import MARKET_DATA
 from tests.reliability import figures
 from tests.reliability.discord_helpers import wait_answer
 from tests.yahoo_double import YahooDouble, running_double, shared_symbols

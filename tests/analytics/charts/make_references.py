@@ -29,9 +29,9 @@ from analytics.metrics.chartdata import ChartData, build_chart_data, chart_data
 from analytics.metrics.periods import Period
 from analytics.metrics.returns import MemberPath, MemberSet
 from analytics.services import Services
+from tests.real_data import MARKET_DATA
 
 ROOT = Path(__file__).resolve().parents[3]
-MARKET = ROOT / ".." / "shared" / "market-data"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 PALETTE_COLOURS = 96
 #: Mean absolute difference per channel (0-255) a render may have from its reference.
@@ -102,7 +102,7 @@ CASES: dict[str, Case] = {
 def csv_services() -> Iterator[Services]:
     """Services over the shared CSV folder with a throwaway cache."""
     with tempfile.TemporaryDirectory() as tmp:
-        services = Services.build(Cache(Path(tmp) / "cache.sqlite3"), CsvFolderSource(MARKET))
+        services = Services.build(Cache(Path(tmp) / "cache.sqlite3"), CsvFolderSource(MARKET_DATA))
         try:
             yield services
         finally:

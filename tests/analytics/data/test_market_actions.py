@@ -26,6 +26,7 @@ from analytics.data.sources.base import Bar
 from analytics.data.sources.yahoo import YahooSource
 from tests.source_doubles import Call, Clock, MemorySource, RecordingSource, daily
 from tests.yahoo_double import DailyBar, RecordedRequest, YahooDouble, shared_symbols
+from tests.real_data import MARKET_DATA
 
 D = date.fromisoformat
 MONDAY = datetime(2025, 1, 6, 15, 0, tzinfo=UTC)  # 6 January is live, the 3rd settled
@@ -199,7 +200,6 @@ def test_a_failed_refetch_serves_the_old_consistent_cache_stale_and_retries_late
 
 # -- end to end: the real yfinance against the Yahoo double --------------------------------------
 
-MARKET_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "market-data"
 FIRST, LAST_CACHED, NEW_DAY = D("2025-01-02"), D("2025-03-06"), D("2025-03-07")
 BEFORE = datetime(2025, 3, 7, 12, 0, tzinfo=UTC)  # 6 March settled, 7 March not begun in NY
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,9 +29,9 @@ from analytics.metrics.periods import Period
 from analytics.metrics.returns import MemberPath, MemberSet, compute_returns
 from analytics.metrics.targets import Target
 from analytics.services import Services
+from tests.real_data import MARKET_DATA
 from tests.real_data import closes_by_date as closes
 
-MARKET = Path(__file__).resolve().parents[3] / ".." / "shared" / "market-data"
 D = date.fromisoformat
 YTD_2025 = Period(start=D("2024-12-31"), end=D("2025-03-07"))
 TITANS = ("9988.HK", "0700.HK", "1810.HK", "1211.HK", "0981.HK", "9618.HK", "9999.HK")
@@ -50,7 +49,7 @@ def symbols(*names: str) -> Target:
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     db = tmp_path_factory.mktemp("chartdata") / "cache.sqlite3"
-    s = Services.build(Cache(db), CsvFolderSource(MARKET))
+    s = Services.build(Cache(db), CsvFolderSource(MARKET_DATA))
     yield s
     s.close()
 

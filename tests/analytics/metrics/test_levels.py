@@ -14,10 +14,10 @@ from analytics.data.sources.yahoo import YahooSource
 from analytics.errors import NoDataError, UserInputError
 from analytics.metrics.levels import compute_levels
 from analytics.metrics.periods import Period, add_months
+from tests.real_data import MARKET_DATA
 from tests.real_data import closes_by_date as closes
 from tests.yahoo_double import DailyBar, YahooDouble, symbol_data
 
-MARKET = Path(__file__).resolve().parents[3] / ".." / "shared" / "market-data"
 CLOCK = datetime(2026, 4, 1, tzinfo=UTC)
 
 
@@ -59,7 +59,7 @@ def check(data: dict, want: dict) -> None:
 @pytest.fixture
 def market(tmp_path: Path):
     cache = Cache(tmp_path / "c.sqlite3")
-    yield MarketData(cache, CsvFolderSource(MARKET), clock=lambda: CLOCK)
+    yield MarketData(cache, CsvFolderSource(MARKET_DATA), clock=lambda: CLOCK)
     cache.close()
 
 

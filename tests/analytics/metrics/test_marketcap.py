@@ -22,8 +22,8 @@ from analytics.metrics.marketcap import SHARES_NOTE, compute_marketcap
 from analytics.metrics.periods import Period
 from analytics.metrics.targets import Target
 from analytics.services import Services
+from tests.real_data import MARKET_DATA
 
-MARKET = Path(__file__).resolve().parents[3] / ".." / "shared" / "market-data"
 CLOCK = datetime(2026, 4, 1, tzinfo=UTC)
 
 #: Stated share counts (round numbers of the right size; the point is the arithmetic).
@@ -39,7 +39,7 @@ LINKED = ("AAPL", "TSLA", "NVDA", "QQQ", "0700.HK", "9988.HK", "HKD=X", "CNY=X")
 def csv_rows(symbol: str) -> dict[date, float]:
     """Closes by date straight from the shared file; FX weekend rows are artefacts, dropped."""
     out: dict[date, float] = {}
-    with (MARKET / f"{symbol}.csv").open(newline="") as handle:
+    with (MARKET_DATA / f"{symbol}.csv").open(newline="") as handle:
         for row in csv.DictReader(handle):
             if not row["Date"] or not row["Close"].strip():
                 continue
@@ -68,7 +68,7 @@ def linked_services(tmp_path: Path) -> Services:
     folder = tmp_path / "data"
     folder.mkdir()
     for symbol in LINKED:
-        (folder / f"{symbol}.csv").symlink_to((MARKET / f"{symbol}.csv").resolve())
+        (folder / f"{symbol}.csv").symlink_to((MARKET_DATA / f"{symbol}.csv").resolve())
     fundamentals = {s: {"sharesOutstanding": n} for s, n in SHARES.items()}
     fundamentals["0700.HK"] |= {"currency": "HKD", "financialCurrency": "CNY"}
     fundamentals["NVDA"] = {"currency": "USD", "marketCap": 3e12}  # no share count

@@ -18,9 +18,9 @@ import pytest
 from analytics.errors import SourceError
 from analytics.data.sources.base import Source
 from analytics.data.sources.csvdir import CsvFolderSource
+from tests.real_data import MARKET_DATA
 
-MARKET = Path(__file__).resolve().parents[4] / ".." / "shared" / "market-data"
-MARKET_FILES = sorted(p.name for p in MARKET.glob("*.csv"))
+MARKET_FILES = sorted(p.name for p in MARKET_DATA.glob("*.csv"))
 EVER = (date(1990, 1, 1), date(2100, 1, 1))
 
 
@@ -44,11 +44,11 @@ def one(source: CsvFolderSource, symbol: str, start: date = EVER[0], end: date =
 
 @pytest.fixture(scope="module")
 def market() -> CsvFolderSource:
-    return CsvFolderSource(MARKET)
+    return CsvFolderSource(MARKET_DATA)
 
 
 def test_is_a_source_with_label() -> None:
-    source: Source = CsvFolderSource(MARKET)
+    source: Source = CsvFolderSource(MARKET_DATA)
     assert source.label == "CSV folder"
 
 
@@ -61,7 +61,7 @@ def test_shared_folder_has_every_layout() -> None:
 @pytest.mark.parametrize("name", MARKET_FILES)
 def test_every_shared_file_matches_an_independent_read(market: CsvFolderSource, name: str) -> None:
     symbol = name.removesuffix(".csv")
-    expected = expected_rows(MARKET / name)
+    expected = expected_rows(MARKET_DATA / name)
     if symbol.endswith("=X"):  # the documented policy: weekend FX bars are artefacts
         expected = {day: row for day, row in expected.items() if day.weekday() < 5}
     history = one(market, symbol)
@@ -100,7 +100,7 @@ def test_hong_kong_local_dates_holidays_and_half_day(market: CsvFolderSource) ->
 
 def test_range_is_inclusive(market: CsvFolderSource) -> None:
     start, end = date(2025, 1, 2), date(2025, 1, 10)
-    expected = sorted(d for d in expected_rows(MARKET / "0700.HK.csv") if start <= d <= end)
+    expected = sorted(d for d in expected_rows(MARKET_DATA / "0700.HK.csv") if start <= d <= end)
     bars = one(market, "0700.HK", start, end).bars
     assert [bar.day for bar in bars] == expected
     assert bars[0].day == start and bars[-1].day == end
@@ -110,7 +110,7 @@ def test_range_is_inclusive(market: CsvFolderSource) -> None:
 
 @pytest.mark.parametrize("symbol", ["AMZN", "MSFT"])
 def test_trailing_row_without_prices_is_skipped(market: CsvFolderSource, symbol: str) -> None:
-    with (MARKET / f"{symbol}.csv").open(newline="") as handle:
+    with (MARKET_DATA / f"{symbol}.csv").open(newline="") as handle:
         last = list(csv.reader(handle))[-1]
     assert last[0] == "2026-03-26" and last[1] == ""  # the row really is there, empty
     history = one(market, symbol)
@@ -120,7 +120,7 @@ def test_trailing_row_without_prices_is_skipped(market: CsvFolderSource, symbol:
 
 
 def test_fx_weekend_bars_are_dropped(market: CsvFolderSource) -> None:
-    raw = expected_rows(MARKET / "HKD=X.csv")
+    raw = expected_rows(MARKET_DATA / "HKD=X.csv")
     assert date(2024, 12, 7) in raw  # the Saturday bad tick is in the file...
     bars = one(market, "HKD=X").bars
     assert bars[-1].day == date(2024, 12, 6)  # ...but is not a trading day

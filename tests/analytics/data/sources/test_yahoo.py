@@ -15,7 +15,7 @@ import pytest
 
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.sources.yahoo import YahooSession, YahooSource
-from tests.real_data import closes_by_date as csv_closes
+from tests.real_data import MARKET_DATA, closes_by_date as csv_closes
 from tests.yahoo_double import (
     DailyBar,
     YahooDouble,
@@ -24,7 +24,6 @@ from tests.yahoo_double import (
     symbol_data,
 )
 
-MARKET_DATA = Path(__file__).resolve().parents[4] / ".." / "shared" / "market-data"
 HK = ["0700.HK", "0981.HK", "1024.HK", "1211.HK", "1810.HK", "3690.HK", "9618.HK", "9988.HK"]
 US = ["AAPL", "MSFT", "NVDA", "TSLA"]
 SERVED_FROM, SERVED_TO = date(2024, 12, 2), date(2025, 3, 14)
