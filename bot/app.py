@@ -29,6 +29,7 @@ from analytics.services import Services
 from bot.discord_commands import build_tree_commands
 from bot.endpoints import apply_discord_endpoints
 from bot.logs import setup_logging
+from bot.pacing import GlobalPacer, pace_requests, share_of_global_limit
 from bot.runner import Cooldown, Runner
 from bot.settings import Settings
 from bot.wiring import build_services
@@ -97,6 +98,10 @@ class MarketBot(discord.Client):
         super().__init__(**options)
         self.settings = settings
         self.services = services
+        plan = settings.shards
+        rate = share_of_global_limit(len(plan.ids), plan.count) if plan else None
+        self.pacer = GlobalPacer(rate or share_of_global_limit(1, 1))
+        pace_requests(self.http, self.pacer)
         self.runner = Runner(services, cooldown)
         self.tree = app_commands.CommandTree(self)
         for command in build_tree_commands(COMMANDS, self.runner.run, self.runner.complete):

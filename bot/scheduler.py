@@ -18,6 +18,10 @@ whenever this process changes a subscription. Rules it keeps:
   missing permission, 5xx) is retried after 1, 5, 20, 60 minutes while the slot is
   within its grace period; then the slot is recorded as failed. Three failed weeks in a
   row pause the subscription, with the reason shown by ``/summary list``.
+* **Storms.** Thousands of servers pick the same time. Due slots are worked on
+  ``concurrency`` at a time, each distinct (baskets, week) summary is computed once and
+  reused (:mod:`bot.summary_memo`), and every request to Discord waits for the process's
+  share of the global rate limit (:mod:`bot.pacing`).
 * **Shards.** A scheduler only handles servers on its shards
   (``(guild_id >> 22) % shard_count``), as each shard process would.
 * The summary is computed in a worker thread; the clock and the sleep are injectable, so
@@ -44,6 +48,7 @@ from analytics.server.schedule import latest_slot, next_slot, shard_of
 from analytics.server.subscriptions import PostRecord, Subscription, store_for
 from analytics.services import Services
 from bot.render import NO_MENTIONS, to_embed
+from bot.summary_memo import SummaryMemo, summary_key
 from commands.reply import Reply
 from commands.summary import build_summary_reply
 
@@ -70,6 +75,9 @@ class SchedulerConfig:
     #: Never spin: the wait after a pass that left something due untaken (another worker
     #: holds it).
     min_sleep: timedelta = timedelta(seconds=1)
+    #: Slots worked on at once. Discord's pace is set by bot.pacing; this only has to be
+    #: enough to keep that pace while each post waits on its round trip.
+    concurrency: int = 8
 
 
 class PostError(Exception):
@@ -148,6 +156,7 @@ class SummaryScheduler:
         self.shard_count = max(1, shard_count)
         self.build = build
         self.config = config or SchedulerConfig()
+        self.memo = SummaryMemo(self.clock)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -212,39 +221,63 @@ class SummaryScheduler:
 
     # -- one pass -----------------------------------------------------------------------
     async def tick(self) -> datetime:
-        """Handle everything due now; return when the next thing is due."""
+        """Handle everything due now; return when the next thing is due.
+
+        Due slots are worked on ``config.concurrency`` at a time (a storm of thousands of
+        servers at Friday 18:00 must not post one by one); each is claimed only when a
+        worker is free for it, so a claim's lease starts when its post is about to happen.
+        """
         now = self.clock()
-        subs = [s for s in await asyncio.to_thread(self.store.active) if self.handles(s.guild_id)]
-        for sub in subs:
-            slot = latest_slot(sub.rule, now)
-            if slot < sub.active_since:
-                continue
-            if await asyncio.to_thread(self.store.post, sub.id, slot) is not None:
-                continue
-            if now - slot > self.config.grace:
-                reason = f"not posted: {now - slot} late (the bot was not running)"
-                if await asyncio.to_thread(self.store.skip, sub.id, slot, reason, now):
-                    log.warning("summary #%d: skipped the %s slot, %s", sub.id, slot, reason)
-                continue
-            claimed = await asyncio.to_thread(
-                self.store.claim, sub.id, slot, self.worker, self.clock()
-            )
-            if claimed is not None:
-                await self._attempt(sub, claimed)
+        due = await asyncio.to_thread(self._due_slots, now)
+        limit = asyncio.Semaphore(max(1, self.config.concurrency))
+
+        async def one(job: Awaitable[None]) -> None:
+            async with limit:
+                await job
+
+        await asyncio.gather(*(one(self._claim_and_post(sub, slot, now)) for sub, slot in due))
         lease = self.config.lease
-        for post in await asyncio.to_thread(self.store.pending, self.clock(), lease):
-            if not self.handles(post.guild_id):
-                continue
-            taken = await asyncio.to_thread(
-                self.store.take_over, post.subscription_id, post.slot, self.worker,
-                self.clock(), lease,
-            )  # fmt: skip
-            if taken is None:
-                continue
-            sub = await asyncio.to_thread(self.store.get, post.subscription_id)
-            if sub is not None:
-                await self._attempt(sub, taken)
+        takeovers = [p for p in await asyncio.to_thread(self.store.pending, self.clock(), lease)
+                     if self.handles(p.guild_id)]  # fmt: skip
+        await asyncio.gather(*(one(self._take_over(post, lease)) for post in takeovers))
         return await asyncio.to_thread(self._next_wake, now)
+
+    def _due_slots(self, now: datetime) -> list[tuple[Subscription, datetime]]:
+        """(subscription, latest slot) of this process's servers whose slot has no row yet."""
+        out = []
+        for sub in self.store.active():
+            if not self.handles(sub.guild_id):
+                continue
+            slot = latest_slot(sub.rule, now)
+            if slot >= sub.active_since and self.store.post(sub.id, slot) is None:
+                out.append((sub, slot))
+        return out
+
+    async def _claim_and_post(self, sub: Subscription, slot: datetime, now: datetime) -> None:
+        if now - slot > self.config.grace:
+            reason = f"not posted: {now - slot} late (the bot was not running)"
+            if await asyncio.to_thread(self.store.skip, sub.id, slot, reason, now):
+                log.warning("summary #%d: skipped the %s slot, %s", sub.id, slot, reason)
+            return
+        claimed = await asyncio.to_thread(self.store.claim, sub.id, slot, self.worker, self.clock())
+        if claimed is not None:
+            await self._attempt(sub, claimed)
+
+    async def _take_over(self, post: PostRecord, lease: timedelta) -> None:
+        taken = await asyncio.to_thread(
+            self.store.take_over, post.subscription_id, post.slot, self.worker,
+            self.clock(), lease,
+        )  # fmt: skip
+        if taken is None:
+            return
+        sub = await asyncio.to_thread(self.store.get, post.subscription_id)
+        if sub is not None:
+            await self._attempt(sub, taken)
+
+    def _summary(self, sub: Subscription, slot: datetime) -> Reply:
+        """The slot's summary: computed once per distinct (baskets, week), then reused."""
+        key = summary_key(self.services, sub.guild_id, sub.baskets, slot)
+        return self.memo.get(key, lambda: self.build(self.services, sub.guild_id, sub.baskets))
 
     def _next_wake(self, checked: datetime) -> datetime:
         """The earliest slot after ``checked`` (when this pass looked: a slot that fell due
@@ -274,7 +307,7 @@ class SummaryScheduler:
             return
         nonce = f"s{sub.id}-{int(post.slot.timestamp())}"
         try:
-            reply = await asyncio.to_thread(self.build, self.services, sub.guild_id, sub.baskets)
+            reply = await asyncio.to_thread(self._summary, sub, post.slot)
             message_id = await self.poster.post(sub.channel_id, reply, nonce)
         except PostError as exc:
             error = str(exc)

@@ -29,7 +29,8 @@ the double's coroutines through ``await threaded.arun(coro)`` / ``threaded.run(c
 
 Public API of DiscordDouble (all coroutines run on the double's event loop):
   construction: DiscordDouble(token=, application_id=, bot_name=, guilds=[GuildSpec...],
-      privileged_intents=0, shard_count=1, callback_deadline=3.0, attachment_size_limit=10 MiB)
+      privileged_intents=0, shard_count=1, callback_deadline=3.0, attachment_size_limit=10 MiB,
+      rate_limits=True)
   start()/stop() or `async with`; api_base_url, gateway_url, resume_gateway_url, base_url;
       point_discord_py() (context manager; restores discord.py's URLs after); env()
   requests: EventLog of RecordedRequest (method, path relative to the API base, query,
@@ -51,6 +52,9 @@ Public API of DiscordDouble (all coroutines run on the double's event loop):
       client resumes via resume_gateway_url and gets what it missed); send_reconnect();
       invalidate_session(resumable=False); wait_gateway(pred) over the client's GatewayFrames;
       wait_identify()/wait_resume()
+  rate limits (double.rate_limits, ratelimits.py): Discord's global 50 requests/s per token
+      and per-route buckets (5 messages / 5 s per channel...) with X-RateLimit-* headers on
+      every bot-token answer; route_429s, global_429s, total_429s, peak_per_second count them
   faults (double.faults): rate_limit(path_regex, method=None, times=1, retry_after=0.25,
       is_global=False); server_error(path_regex, times=1, status=500);
       fail_followups(times=1, status=500); expire_interaction(token);
@@ -102,6 +106,7 @@ from .payloads import (
     bot_user_payload,
     default_guilds,
 )
+from .ratelimits import RateLimiter
 from .records import DoubleTimeout, EventLog, GatewayFrame, RecordedFile, RecordedRequest
 from .rest import RestApi
 from .threaded import ThreadedDouble, run_in_thread
@@ -146,6 +151,7 @@ class DiscordDouble:
         shard_count: int = 1,
         callback_deadline: float | None = 3.0,
         attachment_size_limit: int = 10 * 1024 * 1024,
+        rate_limits: bool = True,
         host: str = "127.0.0.1",
     ) -> None:
         self.token = token
@@ -166,6 +172,7 @@ class DiscordDouble:
         self.messages: list[StoredMessage] = self.store.items  # the same list, for reading
         self.command_store = CommandStore(application_id, self.ids)
         self.faults = Faults()
+        self.rate_limits = RateLimiter(enabled=rate_limits)
         self.gateway = Gateway(self)
         self._interactions: dict[int, InteractionState] = {}
         self._tokens: dict[str, InteractionState] = {}

@@ -150,8 +150,13 @@ class RestApi:
                 continue
             if route.bot_auth and record.headers.get("Authorization") != f"Bot {self._d.token}":
                 return 401, {"message": "401: Unauthorized", "code": 0}, {}
+            headers: dict[str, str] = {}
+            if route.bot_auth:  # interaction callbacks and webhooks are not rate limited
+                limited, headers = self._d.rate_limits.check(record.method, record.path)
+                if limited is not None:
+                    return limited.status, limited.body, limited.headers
             status, data = await route.handler(record, match.groupdict())
-            return status, data, {}
+            return status, data, headers
         record.unknown_route = True
         return 404, {"message": "404: Not Found", "code": 0}, {}
 
