@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from analytics.metrics.targets import PRESETS
 from tests.bot.conftest import RunningBot, discord_double, start_bot, stop_bot
-from tests.real_data import MARKET_DATA, closes
+from tests.bot.embeds import field
+from tests.real_data import MARKET_DATA, close_on_or_before, closes
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -51,8 +53,10 @@ async def bot_with_fundamentals(tmp_path: Path) -> AsyncIterator[RunningBot]:
             await stop_bot(bot, task)
 
 
-def fields(message) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in message.data["embeds"][0].get("fields", [])}
+def equal_weighted(symbols: tuple[str, ...], base: str, end: str) -> float:
+    """The mean of member returns from the close on or before ``base`` to that on ``end``."""
+    growth = [close_on_or_before(s, end)[1] / close_on_or_before(s, base)[1] for s in symbols]
+    return (sum(growth) / len(growth) - 1) * 100
 
 
 async def test_chart_replies_with_a_png_and_a_caption(running: RunningBot) -> None:
@@ -73,7 +77,11 @@ async def test_chart_replies_with_a_png_and_a_caption(running: RunningBot) -> No
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.size == (1600, 900)
     assert image.getpixel((5, 5)) == (255, 255, 255)  # the light theme's background
-    assert "+42.8" in json.dumps(reply.data["embeds"][0])
+    embed = reply.data["embeds"][0]
+    for label, preset in (("China tech titans", "china-titans"), ("Magnificent Seven", "mag7")):
+        want = equal_weighted(PRESETS[preset], "2024-12-31", "2025-03-07")
+        assert field(embed, f"{label} ({preset})") == f"{want:+.2f}%"
+    assert round(equal_weighted(PRESETS["china-titans"], "2024-12-31", "2025-03-07"), 1) == 42.8
 
 
 async def test_levels_through_discord_matches_the_file(running: RunningBot) -> None:
@@ -82,10 +90,12 @@ async def test_levels_through_discord_matches_the_file(running: RunningBot) -> N
     series = closes("0700.HK")
     last_day = max(series)
     peak = max(series.values())
+    peak_day = max(d for d, v in series.items() if v == peak)
     drawdown = (series[last_day] / peak - 1) * 100
-    text = json.dumps(reply.data["embeds"][0])
-    assert f"{drawdown:.2f}" in text or f"{drawdown:+.2f}" in text
-    assert last_day in text
+    embed = reply.data["embeds"][0]
+    assert field(embed, "Last close") == f"{series[last_day]:,.2f} HKD ({last_day})"
+    assert field(embed, "Peak") == f"{peak:,.2f} HKD ({peak_day})"
+    assert field(embed, "From peak") == f"{drawdown:+.2f}%"
 
 
 async def test_marketcap_and_valuation_through_discord(bot_with_fundamentals: RunningBot) -> None:
@@ -98,14 +108,16 @@ async def test_marketcap_and_valuation_through_discord(bot_with_fundamentals: Ru
     change = 15e9 * (a["2025-03-07"] - a["2024-12-31"]) + 7.4e9 * (
         m["2025-03-07"] - m["2024-12-31"]
     )
-    billions = f"{abs(change) / 1e9:,.2f}B"
-    assert billions in json.dumps(reply.data["embeds"][0])
+    assert change < 0  # both fell over the period
+    assert field(reply.data["embeds"][0], "Total change") == f"-${abs(change) / 1e9:,.2f}B"
 
     handle = await double.send_slash("valuation", {"target": "AAPL,MSFT"})
     reply = await handle.wait_reply()
-    text = json.dumps(reply.data["embeds"][0])
-    # Aggregate forward P/E = total cap / total forward earnings, at the latest closes.
+    aggregate = field(reply.data["embeds"][0], "AAPL,MSFT aggregate").splitlines()
+    # Aggregate P/E = total cap / total earnings, at the latest closes; median of members'.
     last_a, last_m = a[max(a)], m[max(m)]
     cap = 15e9 * last_a + 7.4e9 * last_m
-    earnings = 15e9 * 8.0 + 7.4e9 * 15.0
-    assert f"{cap / earnings:.1f}" in text
+    for label, eps_a, eps_m in (("P/E", 6.0, 12.0), ("Fwd P/E", 8.0, 15.0)):
+        pe = cap / (15e9 * eps_a + 7.4e9 * eps_m)
+        median = (last_a / eps_a + last_m / eps_m) / 2
+        assert f"{label} {pe:.1f}x (median {median:.1f}x)" in aggregate, aggregate

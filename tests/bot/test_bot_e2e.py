@@ -14,6 +14,7 @@ from PIL import Image
 from commands.registry import COMMANDS
 from commands.spec import flatten
 from tests.bot.conftest import RunningBot, discord_double, start_bot, stop_bot
+from tests.bot.embeds import field
 from tests.discord_double import (
     ADMIN_PERMISSIONS,
     DEFAULT_GUILD_ID,
@@ -27,10 +28,6 @@ EPHEMERAL = 64
 
 def embed_of(message) -> dict:
     return message.data["embeds"][0]
-
-
-def field(embed: dict, name: str) -> str:
-    return next(f["value"] for f in embed.get("fields", []) if f["name"] == name)
 
 
 async def test_login_ready_and_sync_passes_discord_limits(running: RunningBot) -> None:

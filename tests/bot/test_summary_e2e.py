@@ -26,6 +26,7 @@ from bot.runner import Cooldown
 from bot.scheduler import SummaryScheduler, attach_scheduler
 from bot.settings import Settings
 from tests.bot.conftest import discord_double
+from tests.bot.embeds import table_row
 from tests.bot.fake_time import FakeTime
 from tests.discord_double import (
     ADMIN_PERMISSIONS,
@@ -98,8 +99,9 @@ async def subscribe(r: SummaryBot, **options) -> int:
     return sub.id
 
 
-def week_pct(symbols: tuple[str, ...]) -> float:
-    end, base = "2025-03-07", "2025-02-28"
+def basket_pct(symbols: tuple[str, ...], base: str = "2025-02-28") -> float:
+    """Equal-weighted change to 2025-03-07 from the close on or before ``base``."""
+    end = "2025-03-07"
     return sum(
         close_on_or_before(s, end)[1] / close_on_or_before(s, base)[1] - 1 for s in symbols
     ) / len(symbols) * 100  # fmt: skip
@@ -134,7 +136,10 @@ async def test_the_weekly_post_arrives_with_the_embed_and_the_chart(running: Sum
     assert embed["title"] == "Weekly summary: china-titans vs mag7"
     assert "As of the close of **2025-03-07**" in embed["description"]
     for preset in ("china-titans", "mag7"):
-        assert f"{week_pct(PRESETS[preset]):+.2f}%" in embed["description"]
+        # Basket, Week, YTD, Fwd P/E
+        row = table_row(embed["description"], preset)
+        assert row[1] == f"{basket_pct(PRESETS[preset]):+.2f}%", row
+        assert row[2] == f"{basket_pct(PRESETS[preset], '2024-12-31'):+.2f}%" and row[3] == "n/a"
     assert "valuation n/a" in embed["fields"][0]["value"]
     assert embed["image"]["url"] == "attachment://summary.png"
     assert Image.open(io.BytesIO(message.files[0].data)).size == (1600, 900)

@@ -13,12 +13,36 @@ from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.data.sources.yahoo import YahooSource
 from analytics.errors import NoDataError, UserInputError
 from analytics.metrics.levels import compute_levels
-from analytics.metrics.periods import Period, add_months
+from analytics.metrics.periods import Period
 from tests.real_data import MARKET_DATA
 from tests.real_data import closes_by_date as closes
 from tests.yahoo_double import DailyBar, YahooDouble, symbol_data
 
 CLOCK = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def months_back(day: date, months: int) -> date:
+    """The same day of the month ``months`` earlier, or that month's last day when it is
+    shorter (31 May - 3 months = 28 or 29 February). Stepped back month by month here, not
+    with the project's ``add_months``, so the two can disagree."""
+    year, month = day.year, day.month
+    for _ in range(months):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    dom = day.day
+    while dom > 28:  # every month has a 28th
+        try:
+            return date(year, month, dom)
+        except ValueError:
+            dom -= 1
+    return date(year, month, dom)
+
+
+def test_months_back_by_hand() -> None:
+    assert months_back(date(2025, 3, 6), 12) == date(2024, 3, 6)
+    assert months_back(date(2024, 2, 29), 12) == date(2023, 2, 28)
+    assert months_back(date(2025, 5, 31), 3) == date(2025, 2, 28)
+    assert months_back(date(2024, 5, 31), 3) == date(2024, 2, 29)
+    assert months_back(date(2025, 1, 15), 3) == date(2024, 10, 15)
 
 
 def expected(rows: dict[date, float], end: date | None, lookback_from: date | None) -> dict:
@@ -30,7 +54,7 @@ def expected(rows: dict[date, float], end: date | None, lookback_from: date | No
     window = [d for d in days if d >= base]
     peak = max(rows[d] for d in window)
     week = max(d for d in days if d <= as_of - timedelta(days=7))
-    year = [d for d in days if d > add_months(as_of, -12)]
+    year = [d for d in days if d > months_back(as_of, 12)]
     return {
         "as_of": as_of.isoformat(),
         "last_close": last,
@@ -85,7 +109,7 @@ def test_shorter_lookback_on_old_files(market: MarketData) -> None:
     result = compute_levels(market, "9988.HK", Period(name="3m"))
     rows = closes("9988.HK")
     as_of = max(rows)
-    want = expected(rows, None, add_months(as_of, -3))
+    want = expected(rows, None, months_back(as_of, 3))
     check(result.to_json(), want)
 
 
@@ -93,7 +117,7 @@ def test_new_high_of_the_lookback_has_no_highest_since(market: MarketData) -> No
     # 2025-03-06 was Tencent's highest close of the year before it.
     end = date(2025, 3, 6)
     rows = closes("0700.HK")
-    year_back = add_months(end, -12)
+    year_back = months_back(end, 12)
     assert rows[end] == max(v for d, v in rows.items() if year_back <= d <= end)
     result = compute_levels(market, "0700.HK", Period(name="1y", end=end))
     check(result.to_json(), expected(rows, end, year_back))
