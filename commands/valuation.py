@@ -28,14 +28,19 @@ from commands.spec import CommandSpec, Context, Option
 
 RATIO_HEADERS = ("P/E", "Fwd P/E", "P/S", "P/B", "EV/EBITDA")
 RATIO_KEYS = ("trailing_pe", "forward_pe", "price_to_sales", "price_to_book", "ev_to_ebitda")
-MARKS = "* provider's ratio (per-share figure missing) · n/m: negative, not meaningful"
+MARKS = (
+    "* provider's ratio (per-share figure missing) · ? currency not reconciled · "
+    "n/m: negative, not meaningful"
+)
 
 
-def ratio(value: float | None, basis: str = "computed") -> str:
-    """``23.4x``, ``23.4x*`` (the provider's own ratio), ``n/m`` or ``n/a``."""
+def ratio(value: float | None, basis: str = "computed", reconciled: bool = True) -> str:
+    """``23.4x``, ``23.4x*`` (the provider's own ratio), ``23.4x?`` (figures whose currency
+    could not be reconciled), ``n/m`` or ``n/a``."""
     if value is None:
         return "n/m" if basis == "n/m" else "n/a"
-    return f"{value:,.1f}x" + ("*" if basis == "provider" else "")
+    mark = "*" if basis == "provider" else "?" if not reconciled else ""
+    return f"{value:,.1f}x{mark}"
 
 
 def signed_money(value: float | None) -> str:
@@ -54,7 +59,7 @@ def valuation_table(result: ValuationResult, limit: int = 25) -> str:
                 m.symbol,
                 money(m.price, m.currency),
                 big_money(m.market_cap_usd) + ("*" if m.market_cap_basis == "provider" else ""),
-                *(ratio(m.ratios[k], m.basis[k]) for k in RATIO_KEYS),
+                *(ratio(m.ratios[k], m.basis[k], m.reconciled) for k in RATIO_KEYS),
             ]
         )
     text = table(rows)

@@ -54,6 +54,7 @@ from tests.yahoo_payloads import (
     with_split,
     yahoo_error,
 )
+from tests.yahoo_recorded import quote_body, summary_body, timeseries_body
 
 __all__ = [
     "DailyBar",
@@ -310,6 +311,14 @@ class YahooDouble:
         data = self.symbols.get(symbol or "")
         if "/v8/finance/chart/" in path:
             return self._chart(symbol or "", data, query)
+        rec = data.recorded if data is not None else None
+        if rec is not None:
+            if "/v10/finance/quoteSummary/" in path and rec.summary is not None:
+                return web.json_response(summary_body(rec, query.get("modules", "").split(",")))
+            if path.endswith("/v7/finance/quote") and rec.summary is not None:
+                return web.json_response(quote_body(rec))
+            if "/timeseries/" in path and rec.timeseries is not None:
+                return web.json_response(timeseries_body(rec, query))
         if "/v10/finance/quoteSummary/" in path:
             if data is None:
                 body = yahoo_error("quoteSummary", "Not Found", f"Quote not found: {symbol}")

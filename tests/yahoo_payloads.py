@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.real_data import MARKET_DATA
+from tests.yahoo_recorded import Recorded
 
 FULL_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
 _RANGE_DAYS = {"1d": 1, "5d": 5, "1mo": 31, "3mo": 92, "6mo": 183, "1y": 366, "2y": 731}
@@ -94,6 +95,9 @@ class SymbolData:
     #: :func:`with_dividend` to also adjust the bars before them, as Yahoo does.
     splits: dict[date, tuple[float, float]] = field(default_factory=dict)
     dividends: dict[date, float] = field(default_factory=dict)
+    #: Real recorded answers (``tests/yahoo_recorded.py``): when set, quoteSummary, quote and
+    #: timeseries requests are answered from them instead of from ``info``.
+    recorded: Recorded | None = None
 
 
 def market_defaults(symbol: str) -> dict[str, Any]:

@@ -1,12 +1,13 @@
-"""Valuation multiples of a basket's members, and the basket's aggregate P/E.
+"""Today's valuation multiples of a basket's members, and the basket's aggregate P/E.
 
-The trap this module exists for: many Chinese companies are quoted in HKD or USD
-(``currency``) but report in CNY (``financialCurrency``), and Yahoo's per-share figures
-(``trailingEps``, ``forwardEps``, ``bookValue``) and statement totals (``totalRevenue``,
-``ebitda``) are in the reporting currency. A multiple is only meaningful once both sides
-are in one currency, so every statement figure is converted into the quote currency at
-the FX rate of the price's date before dividing. The provider's own ratio is used only
-where the figure it would be built from is missing, and is marked ``provider``.
+The trap this module exists for: many companies are quoted in one currency (``currency``:
+USD for an ADR, HKD) and report in another (``financialCurrency``: CNY, EUR), and Yahoo's
+figures do not all come in the same one. BEKE's ``trailingEps`` is USD per ADS while its
+totals and ``bookValue`` are CNY. :mod:`analytics.data.units` establishes each figure's
+currency by reconciliation (never by a label); every figure is then converted into the
+quote currency at the FX rate of the price's date before dividing. The provider's own
+ratio is used only where the figure it would be built from is missing and no currency can
+be mixed up, and is marked ``provider``; keyStatistics' forward P/E never is.
 
 * A non-positive denominator gives no multiple ("n/m", not meaningful), never a negative one.
 * A member whose FX rate is missing on its price date is left out, with the reason:
@@ -20,15 +21,11 @@ where the figure it would be built from is missing, and is marked ``provider``.
 
 from __future__ import annotations
 
-import statistics
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
-
 from analytics.data.fundamentals import Fundamentals, FundamentalsStore
-from analytics.data.fx import FxTable, load_fx, major_currency
+from analytics.data.fx import FxTable, load_fx
 from analytics.data.market import MarketData
 from analytics.data.series import Series
+from analytics.data.units import convert, establish_units
 from analytics.errors import NoDataError
 from analytics.metrics.loading import (
     Excluded,
@@ -37,138 +34,30 @@ from analytics.metrics.loading import (
     summarize_excluded,
 )
 from analytics.metrics.targets import Target
+from analytics.metrics.valuation_result import (
+    Aggregate,
+    LeftOut,
+    MemberValuation,
+    ValuationResult,
+    aggregate,
+    premium_pct,
+)
+
+__all__ = [
+    "Aggregate",
+    "LeftOut",
+    "MemberValuation",
+    "ValuationResult",
+    "aggregate",
+    "compute_valuation",
+    "premium_pct",
+    "value_member",
+]
 
 #: The multiples reported per member, in display order.
 RATIOS = ("trailing_pe", "forward_pe", "price_to_sales", "price_to_book", "ev_to_ebitda")
-
-
-@dataclass(slots=True)
-class MemberValuation:
-    symbol: str
-    name: str | None
-    currency: str
-    financial_currency: str
-    price: float
-    price_date: date
-    market_cap_usd: float
-    #: ``shares`` (price × sharesOutstanding) or ``provider`` (Yahoo's marketCap).
-    market_cap_basis: str
-    ratios: dict[str, float | None]
-    #: Per ratio: ``computed``, ``provider``, ``n/m`` (non-positive denominator) or ``n/a``.
-    basis: dict[str, str]
-    #: Quote-currency units per one financial-currency unit used for statement figures.
-    statement_fx: float
-    fundamentals_as_of: date | None
-    #: True when the as-of date comes from the data, False when it is the fetch date.
-    as_of_reported: bool
-    fetched_at: datetime | None
-    stale: bool = False
-    stale_reason: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "symbol": self.symbol,
-            "name": self.name,
-            "currency": self.currency,
-            "financial_currency": self.financial_currency,
-            "price": self.price,
-            "price_date": self.price_date.isoformat(),
-            "market_cap_usd": self.market_cap_usd,
-            "market_cap_basis": self.market_cap_basis,
-            **self.ratios,
-            "ratio_basis": dict(self.basis),
-            "statement_fx": self.statement_fx,
-            "fundamentals_as_of": _iso(self.fundamentals_as_of),
-            "fundamentals_as_of_reported": self.as_of_reported,
-            "fundamentals_fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
-            "stale": self.stale,
-        }
-
-
-@dataclass(slots=True)
-class LeftOut:
-    """A member left out of one aggregate measure (it stays in the member table)."""
-
-    symbol: str
-    measure: str
-    reason: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"symbol": self.symbol, "measure": self.measure, "reason": self.reason}
-
-
-@dataclass(slots=True)
-class Aggregate:
-    market_cap_usd: float
-    trailing_pe: float | None
-    forward_pe: float | None
-    median_trailing_pe: float | None
-    median_forward_pe: float | None
-    #: Per P/E measure: (market cap summed, earnings summed), both USD, for checking.
-    sums: dict[str, tuple[float, float]]
-    left_out: list[LeftOut]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "market_cap_usd": self.market_cap_usd,
-            "trailing_pe": self.trailing_pe,
-            "forward_pe": self.forward_pe,
-            "median_trailing_pe": self.median_trailing_pe,
-            "median_forward_pe": self.median_forward_pe,
-            "earnings_usd": {k: v[1] for k, v in self.sums.items()},
-            "pe_market_cap_usd": {k: v[0] for k, v in self.sums.items()},
-            "left_out": [g.to_json() for g in self.left_out],
-        }
-
-
-@dataclass(slots=True)
-class ValuationResult:
-    target: Target
-    members: list[MemberValuation]
-    aggregate: Aggregate
-    excluded: list[Excluded]
-    notes: list[str] = field(default_factory=list)
-    source: str = ""
-
-    @property
-    def stale(self) -> bool:
-        return any(m.stale for m in self.members)
-
-    @property
-    def as_of(self) -> date | None:
-        return max((m.price_date for m in self.members), default=None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "target": self.target.label,
-            "members": [m.to_json() for m in self.members],
-            "aggregate": self.aggregate.to_json(),
-            "excluded": [e.to_json() for e in self.excluded],
-            "notes": list(self.notes),
-            "as_of": _iso(self.as_of),
-            "stale": self.stale,
-        }
-
-
-def premium_pct(target_pe: float | None, other_pe: float | None) -> float | None:
-    """How much richer (positive) or cheaper (negative) ``target_pe`` is, in percent."""
-    if target_pe is None or other_pe is None or other_pe <= 0:
-        return None
-    return (target_pe / other_pe - 1.0) * 100.0
-
-
-def convert(fx: FxTable, value: float, source: str, target: str, day: date) -> float | str:
-    """``value`` in currency ``source`` expressed in ``target`` on ``day`` (via USD)."""
-    if source == target:
-        return value
-    usd = fx.to_usd(value, source, day)
-    if isinstance(usd, str):
-        return usd
-    rate = fx.rate(target, day)
-    if isinstance(rate, str):
-        return rate
-    _, divisor = major_currency(target)
-    return usd[0] * rate.per_usd * divisor
+#: Totals (and ``bookValue``) in the statement currency; EPS figures are per listed share.
+STATEMENT_FIELDS = ("bookValue", "totalRevenue", "ebitda", "totalDebt", "totalCash")
 
 
 def _multiple(numerator: float | None, denominator: float | None) -> tuple[float | None, str]:
@@ -208,35 +97,58 @@ def value_member(f: Fundamentals, series: Series, fx: FxTable) -> MemberValuatio
         return f"market cap not converted to USD: {cap_usd}"
     if isinstance(cap_quote, str):
         return f"market cap not converted to {quote}: {cap_quote}"
-    statement_fields = ("trailingEps", "forwardEps", "bookValue", "totalRevenue", "ebitda")
-    factor = 1.0
-    if financial != quote and any(f.number(k) is not None for k in statement_fields):
-        converted = convert(fx, 1.0, financial, quote, day)
+    label = f.text("financialCurrency") or info_currency
+    figures = ("trailingEps", "forwardEps", *STATEMENT_FIELDS)
+    if label != quote and any(f.number(k) is not None for k in figures):
+        # Without the rate no currency can be tried, so none is assumed.
+        rate = convert(fx, 1.0, label, quote, day)
+        if isinstance(rate, str):
+            return f"{label} figures not converted to {quote}: {rate}"
+    units = establish_units(f, price, quote, fx, day)
+    factors: dict[str, float] = {quote: 1.0}
+    needed = set()
+    if any(f.number(k) is not None for k in ("trailingEps", "forwardEps")):
+        needed.add(units.eps_currency)
+    if any(f.number(k) is not None for k in STATEMENT_FIELDS):
+        needed.add(units.statement_currency)
+    for currency in needed - {quote}:
+        converted = convert(fx, 1.0, currency, quote, day)
         if isinstance(converted, str):
-            return f"{financial} figures not converted to {quote}: {converted}"
-        factor = converted
+            return f"{currency} figures not converted to {quote}: {converted}"
+        factors[currency] = converted
 
-    def in_quote(name: str) -> float | None:
+    def per_share(name: str) -> float | None:
+        """A per-share EPS figure in the quote currency (its unit established above)."""
         value = f.number(name)
-        return None if value is None else value * factor
+        return None if value is None else value * factors.get(units.eps_currency, 1.0)
+
+    def statement(name: str) -> float | None:
+        """A total or ``bookValue`` in the quote currency."""
+        value = f.number(name)
+        return None if value is None else value * factors.get(units.statement_currency, 1.0)
 
     ratios: dict[str, float | None] = {}
     basis: dict[str, str] = {}
+    # Yahoo's own ratios divide a price by a figure in whatever currency it came in; they
+    # are a fallback only where no currency can be mixed up. Never for the forward P/E:
+    # defaultKeyStatistics.forwardPE is built from a reporting-currency EPS (BEKE 2.48 vs
+    # 18.02) and .info merges it with summaryDetail's under one name.
+    same_currency = units.statement_currency == quote == units.eps_currency
 
-    def put(key: str, computed: tuple[float | None, str], provider_field: str) -> None:
-        if computed[1] == "n/a":
+    def put(key: str, computed: tuple[float | None, str], provider_field: str | None) -> None:
+        if computed[1] == "n/a" and provider_field and same_currency:
             computed = _provider(f.number(provider_field))
         ratios[key], basis[key] = computed
 
-    put("trailing_pe", _multiple(price, in_quote("trailingEps")), "trailingPE")
-    put("forward_pe", _multiple(price, in_quote("forwardEps")), "forwardPE")
+    put("trailing_pe", _multiple(price, per_share("trailingEps")), "trailingPE")
+    put("forward_pe", _multiple(price, per_share("forwardEps")), None)
     put(
         "price_to_sales",
-        _multiple(cap_quote, in_quote("totalRevenue")),
+        _multiple(cap_quote, statement("totalRevenue")),
         "priceToSalesTrailing12Months",
     )
-    put("price_to_book", _multiple(price, in_quote("bookValue")), "priceToBook")
-    debt, cash, ebitda = (in_quote(k) for k in ("totalDebt", "totalCash", "ebitda"))
+    put("price_to_book", _multiple(price, statement("bookValue")), "priceToBook")
+    debt, cash, ebitda = (statement(k) for k in ("totalDebt", "totalCash", "ebitda"))
     ev = cap_quote + debt - cash if debt is not None and cash is not None else None
     put("ev_to_ebitda", _multiple(ev, ebitda), "enterpriseToEbitda")
     return MemberValuation(
@@ -250,45 +162,14 @@ def value_member(f: Fundamentals, series: Series, fx: FxTable) -> MemberValuatio
         market_cap_basis=cap_basis,
         ratios=ratios,
         basis=basis,
-        statement_fx=factor,
+        statement_fx=factors.get(units.statement_currency, 1.0),
+        units=units,
+        on=day,
         fundamentals_as_of=f.as_of,
         as_of_reported=f.reported_as_of is not None,
         fetched_at=f.fetched_at,
         stale=f.stale or series.stale,
         stale_reason=f.stale_reason or series.stale_reason,
-    )
-
-
-def aggregate(members: list[MemberValuation]) -> Aggregate:
-    """Basket totals: market cap, aggregate and median P/Es (see the module docstring)."""
-    total_cap = sum(m.market_cap_usd for m in members)
-    pes: dict[str, float | None] = {}
-    medians: dict[str, float | None] = {}
-    sums: dict[str, tuple[float, float]] = {}
-    left_out: list[LeftOut] = []
-    for key in ("trailing_pe", "forward_pe"):
-        cap = earnings = 0.0
-        values: list[float] = []
-        for m in members:
-            pe = m.ratios[key]
-            if pe is None:
-                why = "loss-making (n/m)" if m.basis[key] == "n/m" else "no earnings figure"
-                left_out.append(LeftOut(m.symbol, key, why))
-                continue
-            cap += m.market_cap_usd
-            earnings += m.market_cap_usd / pe
-            values.append(pe)
-        sums[key] = (cap, earnings)
-        pes[key] = cap / earnings if earnings > 0 else None
-        medians[key] = statistics.median(values) if values else None
-    return Aggregate(
-        market_cap_usd=total_cap,
-        trailing_pe=pes["trailing_pe"],
-        forward_pe=pes["forward_pe"],
-        median_trailing_pe=medians["trailing_pe"],
-        median_forward_pe=medians["forward_pe"],
-        sums=sums,
-        left_out=left_out,
     )
 
 
@@ -334,15 +215,35 @@ def compute_valuation(
 
 def _notes(members: list[MemberValuation], fx: FxTable) -> list[str]:
     notes: list[str] = []
-    converted = [m for m in members if m.financial_currency != m.currency]
+    converted = [m for m in members if m.units.statement_currency != m.currency]
     if converted:
         notes.append(
             "Statement figures converted into the quote currency at the price date's FX: "
             + ", ".join(
-                f"{m.symbol} {m.financial_currency}→{m.currency} {m.statement_fx:.4f}"
+                f"{m.symbol} {m.units.statement_currency}→{m.currency} {m.statement_fx:.4f}"
                 for m in converted
             )
             + "."
+        )
+    eps = [m for m in members if m.units.eps_currency != m.currency]
+    if eps:
+        notes.append(
+            "EPS converted into the quote currency: "
+            + ", ".join(f"{m.symbol} ({m.units.eps_currency})" for m in eps)
+            + "."
+        )
+    labels = [m for m in members if m.units.label_note]
+    if labels:
+        notes.append(
+            "Labels contradicted by the figures: "
+            + ", ".join(f"{m.symbol} {m.units.label_note}" for m in labels)
+            + "."
+        )
+    unchecked = [m.symbol for m in members if not m.reconciled]
+    if unchecked:
+        notes.append(
+            "Not reconciled (marked ?): per-share figure and totals disagree in every "
+            "currency tried, or there is nothing to check against: " + ", ".join(unchecked) + "."
         )
     provider = sorted({m.symbol for m in members if "provider" in m.basis.values()})
     if provider:
@@ -364,7 +265,3 @@ def _notes(members: list[MemberValuation], fx: FxTable) -> list[str]:
     if fx.stale:
         notes.append("FX rates come from a stale cache.")
     return notes
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

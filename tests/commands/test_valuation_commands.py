@@ -72,7 +72,7 @@ def test_valuation_vs_json_and_text(services: Services) -> None:
     left_t = 120e9 / (100e9 / 20 + 20e9 / 25)
     left_f = 170e9 / (100e9 / 16 + 20e9 / 20 + 50e9 / 50)
     right_t = 200e9 / (100e9 / 20 + 100e9 / 40)
-    right_f = 200e9 / (100e9 / 25 + 100e9 / 20)
+    right_f = 100e9 / (100e9 / 20)  # EEE has no forward EPS: Yahoo's forwardPE is not used
     assert data["aggregate"]["trailing_pe"] == pytest.approx(left_t)
     assert data["vs"]["aggregate"]["forward_pe"] == pytest.approx(right_f)
     assert data["trailing_pe_premium_pct"] == pytest.approx((left_t / right_t - 1) * 100)
@@ -83,8 +83,8 @@ def test_valuation_vs_json_and_text(services: Services) -> None:
     ccc = next(m for m in data["members"] if m["symbol"] == "CCC")
     assert ccc["trailing_pe"] is None and ccc["ratio_basis"]["trailing_pe"] == "n/m"
     text = reply.to_text()
-    assert "7.3% discount" in text and "22.4% discount" in text
-    assert "25.0x" in text and "n/m" in text and "25.0x*" in text  # EEE's provider forward P/E
+    assert "3.0% premium" in text and "22.4% discount" in text
+    assert "25.0x" in text and "n/m" in text and "25.0x*" not in text  # no provider fwd P/E
     assert "CCC: loss-making (n/m) — not in P/E" in text
     assert "DDD: the data source has no fundamentals" in text
     assert "BBB.HK CNY→HKD" in text and "fundamentals as of 2024-12-31" in text
@@ -199,9 +199,9 @@ def test_valuation_through_yahoo_info_with_a_stale_fallback(
         "currency": "USD",
         "financialCurrency": "CNY",
         "sharesOutstanding": 2.3e9,
-        "trailingEps": 60.0,  # CNY per ADS
+        "trailingEps": 60.0,  # CNY per ADS here: the totals say so
+        "netIncomeToCommon": 60.0 * 2.3e9,  # CNY
         "forwardEps": -1.0,  # a loss: no forward P/E
-        "trailingPE": 2.2,  # a mixed-currency ratio: must not be used
         "longName": "Alibaba Group Holding Limited",
     }
     yahoo_double.serve(

@@ -53,17 +53,19 @@ FUNDAMENTALS: dict[str, dict[str, Any]] = {
         "forwardEps": 6.25,
         "longName": "Alpha Corp",
     },
-    # Quoted in HKD, reporting in CNY (the trap): EPS 2.9 CNY = 0.4 USD = 3.108 HKD.
-    # Yahoo-style provider ratios built from mixed currencies are deliberately wrong here
-    # (77.7 / 2.9 = 26.79) and must not be used because the EPS is present.
+    # Quoted in HKD, reporting in CNY: EPS 2.9 CNY = 0.4 USD = 3.108 HKD. The totals say
+    # so (net income 5.8e9 / 2e9 shares = 2.9, in CNY: the best fit); Yahoo's trailingPE
+    # 25.0 = 77.7 / 3.108 agrees. The provider's other ratios, built from mixed currencies,
+    # are deliberately wrong here (99) and must not be used because the figures are present.
     "BBB.HK": {
         "currency": "HKD",
         "financialCurrency": "CNY",
         "sharesOutstanding": 2e9,
         "trailingEps": 2.9,
         "forwardEps": 3.625,
-        "trailingPE": 26.79,
-        "forwardPE": 21.43,
+        "netIncomeToCommon": 5.8e9,
+        "trailingPE": 25.0,
+        "forwardPE": 99.0,
         "totalRevenue": 72.5e9,
         "priceToSalesTrailing12Months": 99.0,
         "bookValue": 14.5,
@@ -85,7 +87,8 @@ FUNDAMENTALS: dict[str, dict[str, Any]] = {
         "longName": "Gamma Losses Inc",
     },
     # DDD: no entry at all.
-    # The vs basket. EEE has no forward EPS: the provider's forwardPE is used, marked.
+    # The vs basket. EEE has no forward EPS: Yahoo's forwardPE is never used (it may be
+    # keyStatistics', built from a reporting-currency EPS), so EEE has no forward P/E.
     "EEE": {
         "currency": "USD",
         "sharesOutstanding": 5e8,
@@ -108,6 +111,7 @@ FUNDAMENTALS: dict[str, dict[str, Any]] = {
         "financialCurrency": "JPY",
         "sharesOutstanding": 1e9,
         "trailingEps": 300.0,
+        "netIncomeToCommon": 300e9,
     },
     # No share count: the provider's market cap (in ``currency``) is used and marked.
     "III": {"currency": "USD", "marketCap": 8.4e10, "trailingEps": 2.1},
@@ -207,11 +211,11 @@ def test_vs_premium_by_hand(services: Services) -> None:
     left = valuation(services, "AAA", "BBB.HK", "CCC", "DDD")
     right = valuation(services, "EEE", "FFF")
     eee = next(m for m in right.members if m.symbol == "EEE")
-    assert eee.ratios["forward_pe"] == 25.0 and eee.basis["forward_pe"] == "provider"
+    assert eee.ratios["forward_pe"] is None and eee.basis["forward_pe"] == "n/a"
     assert eee.basis["trailing_pe"] == "computed"
-    # EEE cap 200 × 5e8 = 100e9 (P/E 20, fwd 25); FFF cap 10 × 1e10 = 100e9 (P/E 40, fwd 20).
+    # EEE cap 200 × 5e8 = 100e9 (P/E 20, no fwd); FFF cap 10 × 1e10 = 100e9 (P/E 40, fwd 20).
     right_trailing = 200e9 / (100e9 / 20 + 100e9 / 40)
-    right_forward = 200e9 / (100e9 / 25 + 100e9 / 20)
+    right_forward = 100e9 / (100e9 / 20)
     assert right.aggregate.trailing_pe == pytest.approx(right_trailing)
     assert right.aggregate.forward_pe == pytest.approx(right_forward)
     left_trailing = 120e9 / (100e9 / 20 + 20e9 / 25)
@@ -221,7 +225,7 @@ def test_vs_premium_by_hand(services: Services) -> None:
     assert trailing == pytest.approx((left_trailing / right_trailing - 1) * 100)
     assert trailing == pytest.approx(-22.41379, rel=1e-5)  # a discount
     assert forward == pytest.approx((left_forward / right_forward - 1) * 100)
-    assert forward == pytest.approx(-7.27273, rel=1e-5)
+    assert forward == pytest.approx(3.0303, rel=1e-4)  # a premium: 20.606 vs 20
 
 
 def test_missing_fx_excludes_member_with_the_reason(services: Services) -> None:
