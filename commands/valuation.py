@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from analytics.data.fundamentals import store_for
+from analytics.data.statements import statements_for
 from analytics.data.symbols import normalize_symbol
+from analytics.errors import UserInputError
 from analytics.metrics.levels import LevelsResult, compute_levels
 from analytics.metrics.marketcap import MarketCapResult, compute_marketcap, share_pct
-from analytics.metrics.periods import PERIODS, parse_period
+from analytics.metrics.periods import PERIODS, parse_date, parse_period
 from analytics.metrics.text import clip, pct
 from analytics.metrics.valuation import ValuationResult, compute_valuation, premium_pct
+from analytics.metrics.valuation_history import FORWARD_NOTE, compute_valuation_on
 from commands.market import dates_of
 from commands.options import END, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import (
@@ -68,12 +72,22 @@ def valuation_table(result: ValuationResult, limit: int = 25) -> str:
     return text
 
 
+def past(result: ValuationResult) -> bool:
+    """A valuation at an ``on:`` date (no forward P/E exists for it)."""
+    return FORWARD_NOTE in result.notes
+
+
 def aggregate_text(result: ValuationResult) -> str:
     a = result.aggregate
+    forward = (
+        "Fwd P/E not available for a past date"
+        if past(result)
+        else f"Fwd P/E {ratio(a.forward_pe)} (median {ratio(a.median_forward_pe)})"
+    )
+    head = f"On {a.on.isoformat()} ({a.earnings_basis})\n" if past(result) and a.on else ""
     return (
-        f"Market cap {big_money(a.market_cap_usd)}\n"
-        f"P/E {ratio(a.trailing_pe)} (median {ratio(a.median_trailing_pe)})\n"
-        f"Fwd P/E {ratio(a.forward_pe)} (median {ratio(a.median_forward_pe)})"
+        f"{head}Market cap {big_money(a.market_cap_usd)}\n"
+        f"P/E {ratio(a.trailing_pe)} (median {ratio(a.median_trailing_pe)})\n{forward}"
     )
 
 
@@ -113,17 +127,44 @@ def _side_fields(result: ValuationResult, with_table: bool) -> list[Field]:
     return fields
 
 
+def on_date(ctx: Context, text: str | None) -> date | None:
+    """The ``on:`` date, checked: a real date, not in the future (exit 2 otherwise)."""
+    if not text:
+        return None
+    day = parse_date(text, "on")
+    today = ctx.services.market.today()
+    if day > today:
+        raise UserInputError(
+            f"on: {day.isoformat()} is in the future; a valuation on a past date needs "
+            f"reported earnings (the latest date is {today.isoformat()})."
+        )
+    return day
+
+
 def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
     store = store_for(ctx.services, ctx.clock)
     market = ctx.services.market
-    left = compute_valuation(market, store, resolve(ctx, options["target"]))
+    day = on_date(ctx, options.get("on"))
+    if day is not None:
+        statements = statements_for(ctx.services, ctx.clock)
+
+        def compute(text: str) -> ValuationResult:
+            return compute_valuation_on(market, store, statements, resolve(ctx, text), day)
+    else:
+
+        def compute(text: str) -> ValuationResult:
+            return compute_valuation(market, store, resolve(ctx, text))
+
+    left = compute(options["target"])
     data: dict[str, Any] = {"command": "valuation", **left.to_json()}
     vs_text = options.get("vs")
     if not vs_text:
         notes = left.notes
+        fwd_title = "fwd n/a" if past(left) else f"fwd {ratio(left.aggregate.forward_pe)}"
+        when = f" on {day.isoformat()}" if day else ""
         return Reply(
-            title=f"{left.target.title}: P/E {ratio(left.aggregate.trailing_pe)}, "
-            f"fwd {ratio(left.aggregate.forward_pe)}",
+            title=f"{left.target.title}{when}: P/E {ratio(left.aggregate.trailing_pe)}, "
+            f"{fwd_title}",
             description=valuation_table(left),
             fields=_side_fields(left, with_table=False) + notes_field(notes),
             tone="info",
@@ -131,7 +172,7 @@ def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
             data=data,
             stale=left.stale,
         )
-    right = compute_valuation(market, store, resolve(ctx, vs_text))
+    right = compute(vs_text)
     fwd = premium_pct(left.aggregate.forward_pe, right.aggregate.forward_pe)
     trailing = premium_pct(left.aggregate.trailing_pe, right.aggregate.trailing_pe)
     data |= {
@@ -142,7 +183,7 @@ def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
     stale = left.stale or right.stale
     notes = list(dict.fromkeys(left.notes + right.notes))
     fields = [
-        Field("Fwd P/E premium", _premium_words(fwd)),
+        Field("Fwd P/E premium", "not available for a past date" if day else _premium_words(fwd)),
         Field("P/E premium", _premium_words(trailing)),
         *_side_fields(left, with_table=True),
         *_side_fields(right, with_table=True),
@@ -150,13 +191,19 @@ def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
     fields.extend(notes_field(notes))
     a, b = left.aggregate, right.aggregate
     description = (
-        f"**{left.target.label}** trades at {ratio(a.forward_pe)} forward and "
+        f"On {day.isoformat()}, **{left.target.label}** traded at {ratio(a.trailing_pe)} "
+        f"trailing earnings ({a.earnings_basis}) and **{right.target.label}** at "
+        f"{ratio(b.trailing_pe)}: {_premium_words(trailing)}. Forward P/E is not available "
+        "for a past date."
+        if day
+        else f"**{left.target.label}** trades at {ratio(a.forward_pe)} forward and "
         f"{ratio(a.trailing_pe)} trailing earnings; **{right.target.label}** at "
         f"{ratio(b.forward_pe)} and {ratio(b.trailing_pe)}: "
         f"{_premium_words(fwd)} on forward earnings."
     )
     return Reply(
-        title=f"{left.target.label} vs {right.target.label}: valuation",
+        title=f"{left.target.label} vs {right.target.label}: valuation"
+        + (f" on {day.isoformat()}" if day else ""),
         description=description,
         fields=fields,
         tone="info",
@@ -295,6 +342,12 @@ VALUATION = CommandSpec(
     options=(
         target_option(),
         target_option("vs", required=False, what="Basket or symbols to compare with (e.g. mag7)"),
+        Option(
+            "on",
+            "Value on a past date YYYY-MM-DD (trailing P/E from earnings reported by then)",
+            max_length=10,
+            check=parse_date,
+        ),
     ),
     example="/valuation target:china-titans vs:mag7",
 )

@@ -102,4 +102,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (symbol, day)
     ) WITHOUT ROWID;
     """,
+    # 5: income statements (quarterly and annual periods) per symbol: settled data, fetched
+    # once and again only after the next report is due (analytics.data.statements).
+    """
+    CREATE TABLE statements (
+        symbol TEXT PRIMARY KEY,
+        periods TEXT,                 -- JSON {"quarterly": [...], "annual": [...]}, NULL: none
+        latest_end TEXT,              -- the latest period end held, YYYY-MM-DD
+        fetched_at TEXT NOT NULL,     -- UTC ISO timestamp of the last successful fetch
+        source TEXT
+    );
+    """,
 ]

@@ -44,6 +44,9 @@ class MemberValuation:
     earnings_basis: str = "ttm-quarters"
     stale: bool = False
     stale_reason: str | None = None
+    #: Past dates only: the trailing net income in USD and the period ends summed.
+    earnings_usd: float | None = None
+    periods_used: tuple[date, ...] = ()
 
     @property
     def eps_source(self) -> str:
@@ -77,6 +80,14 @@ class MemberValuation:
             "fundamentals_as_of_reported": self.as_of_reported,
             "fundamentals_fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "stale": self.stale,
+            **(
+                {
+                    "earnings_usd": self.earnings_usd,
+                    "periods_used": [d.isoformat() for d in self.periods_used],
+                }
+                if self.periods_used
+                else {}
+            ),
         }
 
 

@@ -300,6 +300,13 @@ class CsvFolderSource:
         info = _lookup(self._fundamentals(), symbol)
         return copy.deepcopy(info) if info is not None else None
 
+    def fetch_statements(self, symbol: str) -> dict[str, Any] | None:
+        """The ``statements`` of the symbol's ``fundamentals.json`` entry
+        (``{"quarterly": [{"end", "net_income", ...}], "annual": [...]}``), or ``None``."""
+        info = self.fetch_info(symbol)
+        periods = (info or {}).get("statements")
+        return periods if isinstance(periods, dict) else None
+
     # -- internals ----------------------------------------------------------------------
 
     def _listing(self) -> dict[str, str]:

@@ -332,3 +332,31 @@ class YahooSource:
                 detail = obs.error or f"HTTP {obs.status}"
                 raise SourceError(f"Yahoo Finance info for {upper} failed: {detail}")
         return None
+
+    def fetch_statements(self, symbol: str) -> dict[str, Any] | None:
+        """Quarterly and annual income statements (``Ticker.get_income_stmt``), as
+        ``{"quarterly": [...], "annual": [...]}`` (see :mod:`.yahoo_statements`); ``None``
+        when Yahoo has none. yfinance hides its errors here, so Yahoo's answers decide."""
+        from analytics.data.sources.yahoo_statements import labels_of, periods_of
+
+        upper = symbol.strip().upper()
+        with _YF_LOCK:
+            self._activate()
+            periods: dict[str, list[dict[str, Any]]] = {}
+            for freq, scale, months in (("quarterly", "quarterly", 3), ("yearly", "annual", 12)):
+                try:
+                    with captured_yf_messages():
+                        frame = yf.Ticker(upper, session=self.session).get_income_stmt(freq=freq)
+                except YFRateLimitError as exc:
+                    raise RateLimitedError(f"Yahoo Finance rate limited {upper}") from exc
+                except Exception as exc:
+                    _LOG.debug("Ticker(%s) statements failed", upper, exc_info=True)
+                    raise SourceError(f"Yahoo Finance statements of {upper} failed: {exc}") from exc
+                obs = self.session.take_observations().get((f"timeseries:{scale}", upper))
+                if obs is not None and obs.status == 429:
+                    raise RateLimitedError(f"Yahoo Finance rate limited {upper}")
+                if obs is not None and (obs.error is not None or (obs.status or 0) >= 500):
+                    detail = obs.error or f"HTTP {obs.status}"
+                    raise SourceError(f"Yahoo Finance statements of {upper} failed: {detail}")
+                periods[scale] = periods_of(frame, months, labels_of(obs, scale))
+        return periods if any(periods.values()) else None

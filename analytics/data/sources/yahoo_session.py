@@ -44,6 +44,13 @@ def _endpoint_key(url: str, params: Any) -> tuple[str, str] | None:
     for marker, kind in (("/v8/finance/chart/", "chart"), ("/quoteSummary/", "quoteSummary")):
         if marker in parts.path:
             return kind, unquote(parts.path.split(marker, 1)[1]).upper()
+    if "/timeseries/" in parts.path:
+        # One key per timescale (quarterly / annual / trailing): a statement fetch reads the
+        # labels (currencyCode) of its own answer, which yfinance's frame drops.
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        first = str(query.get("type", "")).split(",")[0]
+        scale = next((s for s in ("quarterly", "annual") if first.startswith(s)), "trailing")
+        return f"timeseries:{scale}", unquote(parts.path.split("/timeseries/", 1)[1]).upper()
     if parts.path.endswith("/v7/finance/quote"):
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         query |= dict(params) if isinstance(params, dict) else {}

@@ -1,0 +1,239 @@
+"""Income-statement history (quarterly and annual periods) per symbol, cached as settled data.
+
+Why: a valuation at a past date needs the earnings *reported by then*, which ``.info`` (today's
+trailing figures) cannot give. Yahoo's fundamentals-timeseries gives about five quarters and
+four years, through yfinance (``analytics.data.sources.yahoo_statements``).
+
+Statements are settled data: a quarter, once reported, does not change. So a symbol's periods
+are fetched once and kept until the next report is due — :data:`NEXT_REPORT` after the latest
+period end held (the next quarter's end plus the reporting lag) — then asked again at most
+once per :data:`RETRY` until a newer period appears. A source's ``info_ttl`` of zero (a local
+folder, edited by hand) makes every question read it again. When the source fails, what the
+cache holds is served, marked stale; with nothing cached the symbol gets the reason.
+
+Labels are kept as Yahoo sent them (``labels``: field -> ``currencyCode``) but never trusted:
+:mod:`analytics.metrics.valuation_history` reconciles each figure before using it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from analytics.data.breaker import CircuitBreaker
+from analytics.data.cache import Cache
+from analytics.data.market import utc_now
+from analytics.data.sources.base import Source
+from analytics.errors import RateLimitedError, SourceError
+
+if TYPE_CHECKING:
+    from analytics.services import Services
+
+log = logging.getLogger(__name__)
+
+#: A quarter is reported within this long of its end (the issue's rule: 45 days).
+REPORT_LAG = timedelta(days=45)
+#: The next report is due one quarter plus the lag after the latest period end held.
+NEXT_REPORT = timedelta(days=92) + REPORT_LAG
+#: Once due, ask again at most this often until a newer period appears.
+RETRY = timedelta(days=1)
+_FETCH_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One reported period, in the units Yahoo sent (see ``labels`` — claims, not facts)."""
+
+    end: date
+    months: int  # 3: a quarter, 12: a fiscal year
+    net_income: float
+    diluted_eps: float | None = None
+    diluted_shares: float | None = None
+    revenue: float | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reported_by(self) -> date:
+        """The first day it counts as reported (its end plus :data:`REPORT_LAG`)."""
+        return self.end + REPORT_LAG
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Period | None:
+        try:
+            end = date.fromisoformat(str(raw["end"])[:10])
+            income = float(raw["net_income"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+        def num(key: str) -> float | None:
+            value = raw.get(key)
+            return float(value) if isinstance(value, int | float) and value == value else None
+
+        labels = raw.get("labels") if isinstance(raw.get("labels"), dict) else {}
+        return cls(
+            end,
+            int(raw.get("months") or 3),
+            income,
+            num("diluted_eps"),
+            num("diluted_shares"),
+            num("revenue"),
+            {str(k): str(v) for k, v in (labels or {}).items()},
+        )
+
+
+@dataclass(slots=True)
+class Statements:
+    """A symbol's periods, oldest first, and how fresh they are."""
+
+    symbol: str
+    quarterly: list[Period]
+    annual: list[Period]
+    fetched_at: datetime | None
+    stale: bool = False
+    stale_reason: str | None = None
+    error: str | None = None
+
+    @property
+    def latest_end(self) -> date | None:
+        ends = [p.end for p in self.quarterly + self.annual]
+        return max(ends) if ends else None
+
+    def quarters_reported_by(self, day: date) -> list[Period]:
+        return [p for p in self.quarterly if p.reported_by <= day]
+
+    def annual_reported_by(self, day: date) -> list[Period]:
+        return [p for p in self.annual if p.reported_by <= day]
+
+
+def parse_periods(payload: dict[str, Any] | None) -> tuple[list[Period], list[Period]]:
+    """(quarterly, annual) periods from a source's JSON, oldest first, unreadable ones dropped."""
+    out: list[list[Period]] = []
+    for key in ("quarterly", "annual"):
+        raws = (payload or {}).get(key) or []
+        periods = [p for p in (Period.from_json(r) for r in raws if isinstance(r, dict)) if p]
+        out.append(sorted({p.end: p for p in periods}.values(), key=lambda p: p.end))
+    return out[0], out[1]
+
+
+class StatementStore:
+    """Statements of symbols from one source, through the SQLite cache (module docstring)."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        source: Source,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.cache = cache
+        self.source = source
+        self.clock = clock
+        self.breaker = breaker or CircuitBreaker(clock)
+        ttl = getattr(source, "info_ttl", None)
+        self.always_fetch = isinstance(ttl, timedelta) and ttl <= timedelta(0)
+
+    def _row(self, symbol: str) -> tuple[dict[str, Any] | None, datetime, date | None] | None:
+        row = (
+            self.cache.connection()
+            .execute(
+                "SELECT periods, fetched_at, latest_end FROM statements WHERE symbol = ?",
+                (symbol,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        payload = json.loads(row[0]) if row[0] is not None else None
+        latest = date.fromisoformat(row[2]) if row[2] else None
+        return payload, datetime.fromisoformat(row[1]), latest
+
+    def _save(self, symbol: str, payload: dict[str, Any] | None, now: datetime) -> None:
+        quarterly, annual = parse_periods(payload)
+        ends = [p.end for p in quarterly + annual]
+        with self.cache.transaction() as conn:
+            conn.execute(
+                "INSERT INTO statements (symbol, periods, latest_end, fetched_at, source) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET "
+                "periods = excluded.periods, latest_end = excluded.latest_end, "
+                "fetched_at = excluded.fetched_at, source = excluded.source",
+                (
+                    symbol,
+                    None if payload is None else json.dumps(payload, allow_nan=False),
+                    max(ends).isoformat() if ends else None,
+                    now.isoformat(),
+                    getattr(self.source, "label", ""),
+                ),
+            )
+
+    def _fresh(self, fetched_at: datetime, latest: date | None, now: datetime) -> bool:
+        if self.always_fetch:
+            return False
+        if now - fetched_at < RETRY:
+            return True
+        return latest is not None and now.date() < latest + NEXT_REPORT
+
+    def get_many(self, symbols: Iterable[str]) -> dict[str, Statements]:
+        out: dict[str, Statements] = {}
+        fetch = getattr(self.source, "fetch_statements", None)
+        with _FETCH_LOCK:
+            blocked: str | None = None
+            for symbol in dict.fromkeys(symbols):
+                now = self.clock()
+                row = self._row(symbol)
+                if row is not None and self._fresh(row[1], row[2], now):
+                    out[symbol] = _statements(symbol, row[0], row[1])
+                    continue
+                if fetch is None:
+                    blocked = "the data source has no statement history"
+                elif blocked is None and not self.breaker.allow():
+                    blocked = "data source paused after repeated rate limits"
+                if blocked is not None:
+                    out[symbol] = _fallback(symbol, row, blocked)
+                    continue
+                try:
+                    payload = fetch(symbol)
+                except RateLimitedError as exc:
+                    self.breaker.record_rate_limit()
+                    log.warning("statements of %s rate limited: %s", symbol, exc)
+                    blocked = "rate limited by the data source"
+                    out[symbol] = _fallback(symbol, row, blocked)
+                    continue
+                except SourceError as exc:
+                    log.warning("statements of %s failed: %s", symbol, exc)
+                    out[symbol] = _fallback(symbol, row, f"data source failed: {exc}")
+                    continue
+                self.breaker.record_success()
+                self._save(symbol, payload, now)
+                out[symbol] = _statements(symbol, payload, now)
+        return out
+
+
+def _statements(symbol: str, payload: dict[str, Any] | None, fetched: datetime) -> Statements:
+    quarterly, annual = parse_periods(payload)
+    return Statements(symbol, quarterly, annual, fetched)
+
+
+def _fallback(
+    symbol: str, row: tuple[dict[str, Any] | None, datetime, date | None] | None, reason: str
+) -> Statements:
+    if row is None:
+        return Statements(symbol, [], [], None, error=f"no statements could be had ({reason})")
+    stale = _statements(symbol, row[0], row[1])
+    stale.stale, stale.stale_reason = True, reason
+    return stale
+
+
+def statements_for(
+    services: Services, clock: Callable[[], datetime] | None = None
+) -> StatementStore:
+    """The store for a process's services: the market's cache, source and breaker."""
+    market = services.market
+    return StatementStore(
+        services.cache, market.source, clock=clock or services.clock, breaker=market.breaker
+    )
