@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.charts.figures import THEME_NAMES, render_png
+from analytics.charts.pe import render_pe_png
+from analytics.data.fundamentals import store_for
+from analytics.data.statements import statements_for
 from analytics.metrics.chartdata import STYLES, ChartData, chart_data
+from analytics.metrics.pe_history import PeChartData, pe_chart_data
 from analytics.metrics.text import pct
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
 from commands.reply import Field, Reply, excluded_text, footer, notes_field, tone_of
@@ -19,8 +23,8 @@ from commands.spec import CommandSpec, Context, Option
 
 STYLE = Option(
     "style",
-    "rebased (default): every member from 0%; price: one symbol's closes; drawdown",
-    choices=STYLES,
+    "rebased (default): from 0%; price: one symbol's closes; drawdown; pe: trailing P/E over time",
+    choices=(*STYLES, "pe"),
 )
 THEME = Option("theme", "dark (default, for Discord's dark theme) or light", choices=THEME_NAMES)
 IMAGE_NAME = "chart.png"
@@ -72,10 +76,53 @@ def chart_reply(data: ChartData) -> Reply:
     )
 
 
+def pe_reply(ctx: Context, data: PeChartData, theme: str) -> Reply:
+    """/chart style:pe: each basket's latest P/E, the premium, and the chart."""
+    fields = []
+    for line in data.lines:
+        basket = data.target if line.group == "target" or data.vs is None else data.vs
+        fields.append(Field(basket.title, f"{line.final:.1f}x"))
+    if data.premium_text:
+        fields.append(Field("Premium", data.premium_text))
+    fields.append(Field("Period", f"{data.start.isoformat()} → {data.end.isoformat()}"))
+    if data.excluded:
+        fields.append(Field("Left out", excluded_text(data.excluded), inline=False))
+    fields.extend(notes_field(data.notes))
+    reply = Reply(
+        title=data.title,
+        fields=fields,
+        tone="info",
+        footer=footer(
+            data.source,
+            "trailing P/E, USD",
+            f"as of {data.as_of.isoformat()}",
+            "STALE: source unavailable, cached data" if data.stale else None,
+        ),
+        data=data.to_json(),
+        stale=data.stale,
+    )
+    reply.caption = data.caption
+    if ctx.want_image:
+        reply.image = render_pe_png(data, theme)
+        reply.image_name = IMAGE_NAME
+    return reply
+
+
 def run_chart(ctx: Context, options: dict[str, Any]) -> Reply:
     period = period_from(ctx, options)
     target = resolve(ctx, options["target"])
     vs = resolve(ctx, options["vs"]) if options.get("vs") else None
+    if options.get("style") == "pe":
+        services = ctx.services
+        pe = pe_chart_data(
+            services.market,
+            store_for(services, ctx.clock),
+            statements_for(services, ctx.clock),
+            target,
+            period,
+            vs=vs,
+        )
+        return pe_reply(ctx, pe, options.get("theme", "dark"))
     data = chart_data(
         ctx.services.market,
         target,

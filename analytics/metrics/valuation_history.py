@@ -79,28 +79,38 @@ def earnings_reported(statements: Statements, day: date) -> tuple[float, str, li
 
 
 def statement_findings(statements: Statements, currency: str) -> tuple[tuple[str, ...], bool]:
-    """Checks of the statements' own figures: (findings in words, net income label agrees)."""
-    findings: list[str] = []
-    label_ok = True
+    """Checks of the statements' own figures: (findings in words, net income label agrees).
+
+    One finding per kind of contradiction, with the first period as the worked example.
+    """
+    income_labels: list[tuple[Period, str]] = []
+    eps_labels: list[tuple[Period, str]] = []
     for p in statements.quarterly + statements.annual:
         income_label = p.labels.get("net_income")
         if income_label and income_label != currency:
-            label_ok = False
-            findings.append(
-                f"{statements.symbol} net income {p.end.isoformat()} labelled {income_label}, "
-                f"reconciled as {currency}"
-            )
-        if p.diluted_eps is None or not p.diluted_shares:
-            continue
-        implied = p.net_income / p.diluted_shares
+            income_labels.append((p, income_label))
         eps_label = p.labels.get("diluted_eps")
-        if close(p.diluted_eps, implied, EPS_TOLERANCE) and eps_label and eps_label != currency:
-            findings.append(
-                f"{statements.symbol} DilutedEPS {p.end.isoformat()} labelled {eps_label} is "
-                f"{currency} per statement share ({p.diluted_eps:g} ≈ {p.net_income / 1e9:.4f} bn "
-                f"/ {p.diluted_shares / 1e9:.4f} bn shares)"
-            )
-    return tuple(dict.fromkeys(findings)), label_ok
+        if p.diluted_eps is None or not p.diluted_shares or not eps_label or eps_label == currency:
+            continue
+        if close(p.diluted_eps, p.net_income / p.diluted_shares, EPS_TOLERANCE):
+            eps_labels.append((p, eps_label))
+    findings: list[str] = []
+    symbol = statements.symbol
+    if income_labels:
+        p, label = income_labels[0]
+        findings.append(
+            f"{symbol} net income labelled {label} in {len(income_labels)} period(s), "
+            f"reconciled as {currency} (first {p.end.isoformat()})"
+        )
+    if eps_labels:
+        p, label = eps_labels[0]
+        assert p.diluted_eps is not None and p.diluted_shares is not None
+        findings.append(
+            f"{symbol} DilutedEPS labelled {label} is {currency} per statement share in "
+            f"{len(eps_labels)} period(s): {p.end.isoformat()} {p.diluted_eps:g} = "
+            f"{p.net_income / 1e9:.4f} bn {currency} / {p.diluted_shares / 1e9:.4f} bn shares"
+        )
+    return tuple(findings), not income_labels
 
 
 def listing_of(
@@ -198,8 +208,12 @@ def load_inputs(
     start: date,
     end: date,
 ) -> HistoryInputs:
-    """Prices over ``[start - LONGEST_CLOSURE, end]``, today's fundamentals, statements, FX."""
-    prices = market.history(target.symbols, start - LONGEST_CLOSURE, end)
+    """Prices and FX from ``start - LONGEST_CLOSURE`` up to today, today's fundamentals,
+    statements. Up to today, not ``end``: each listing's units are reconciled once, at its
+    latest close (today's figures, today's price), so a chart's points and ``on:`` answers
+    for the same date use the very same units."""
+    today = market.today()
+    prices = market.history(target.symbols, start - LONGEST_CLOSURE, max(end, today))
     raise_if_unknown(target, prices)
     known = [s for s in target.symbols if s in prices.series]
     infos = funds.get_many(known)
@@ -209,7 +223,7 @@ def load_inputs(
         info = infos[symbol]
         currencies |= {prices.series[symbol].currency, info.text("currency") or "USD"}
         currencies.add(info.text("financialCurrency") or prices.series[symbol].currency)
-    fx = load_fx(market, currencies, start, end)
+    fx = load_fx(market, currencies, start, max(end, today))
     excluded: list[Excluded] = []
     listings: dict[str, Listing] = {}
     for symbol in target.symbols:

@@ -76,7 +76,7 @@ def test_chart_is_registered_right_after_compare() -> None:
     names = [c.name for c in COMMANDS]
     assert names[names.index("compare") + 1] == "chart"
     options = {o.name: o for o in CHART.options}
-    assert options["style"].choices == ("rebased", "price", "drawdown")
+    assert options["style"].choices == ("rebased", "price", "drawdown", "pe")
     assert options["theme"].choices == ("dark", "light")
     assert {"target", "vs", "period", "start", "end", "currency", "basis"} <= set(options)
     assert options["target"].required and not options["vs"].required

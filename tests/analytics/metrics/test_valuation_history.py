@@ -102,7 +102,9 @@ def test_mislabelled_timeseries_eps_is_caught(
     assert quarter.diluted_eps == 1.08
     assert quarter.net_income / quarter.diluted_shares == pytest.approx(1.08, abs=0.005)
     assert any(
-        "DilutedEPS 2023-06-30 labelled USD is CNY per statement share" in f for f in beke.findings
+        "DilutedEPS labelled USD is CNY per statement share in 3 period(s): 2023-06-30 1.08 "
+        "= 1.3087 bn CNY / 1.2108 bn shares" in f
+        for f in beke.findings
     )
     assert beke.units.statement_currency == "CNY" and beke.units.reconciled
 
