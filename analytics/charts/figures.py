@@ -203,7 +203,8 @@ def _limits(data: ChartData) -> tuple[float, float]:
     return lo - span * bottom_pad, hi + span * 0.06
 
 
-def _style_axes(ax: Axes, theme: Theme, data: ChartData) -> None:
+def style_frame(ax: Axes, theme: Theme) -> None:
+    """Background, spines, ticks, grid and date axis shared by every chart kind."""
     ax.set_facecolor(theme.background)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -217,6 +218,10 @@ def _style_axes(ax: Axes, theme: Theme, data: ChartData) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.xaxis.get_offset_text().set_color(theme.muted)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
+
+
+def _style_axes(ax: Axes, theme: Theme, data: ChartData) -> None:
+    style_frame(ax, theme)
     if data.style == "price":
         ax.yaxis.set_major_formatter(FuncFormatter(_money_tick))
         ylabel = data.series[0].currency or "price"

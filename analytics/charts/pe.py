@@ -9,12 +9,11 @@ latest P/E and the discount or premium between them, the one sentence the chart 
 
 from __future__ import annotations
 
-from matplotlib import dates as mdates
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter
 
 from analytics.charts.figures import (
     AXES_RECT,
@@ -28,6 +27,7 @@ from analytics.charts.figures import (
     clip_text,
     encode_png,
     line_colour,
+    style_frame,
     theme_of,
 )
 from analytics.metrics.pe_history import PeChartData
@@ -46,18 +46,7 @@ def build_pe_figure(data: PeChartData, theme: str = "dark") -> Figure:
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=th.background)
     FigureCanvasAgg(fig)
     ax = fig.add_axes(PE_AXES_RECT)
-    ax.set_facecolor(th.background)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color(th.muted)
-    ax.tick_params(colors=th.muted, labelcolor=th.text, labelsize=13, length=4)
-    ax.grid(True, color=th.grid, linewidth=0.8)
-    ax.set_axisbelow(True)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
+    style_frame(ax, th)
     ax.yaxis.set_major_formatter(FuncFormatter(_multiple_tick))
     ax.set_ylabel("Trailing P/E", color=th.muted, fontsize=13, fontfamily=FONT)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,12 @@ from analytics.metrics.periods import Period
 from analytics.services import Services
 from commands.registry import run_text
 from commands.spec import Context
-from tests.analytics.metrics.recorded_setup import fx_data, listing, recorded_services
+from tests.analytics.metrics.recorded_setup import (
+    daily_bars,
+    fx_data,
+    listing,
+    recorded_services,
+)
 from tests.analytics.metrics.test_valuation_history import beke_bars, four_quarters
 from tests.yahoo_double import DailyBar, YahooDouble
 from tests.yahoo_recorded import recorded, recorded_rows, timeseries_items, with_timeseries
@@ -33,14 +38,7 @@ PERIOD = Period(start=date(2024, 5, 1), end=date(2024, 8, 30))
 
 
 def spot_bars() -> list[DailyBar]:
-    out, day, n = [], date(2023, 6, 1), 0
-    while day <= date(2024, 12, 31):
-        if day.weekday() < 5:
-            close = round(300.0 + 0.5 * n, 2)
-            out.append(DailyBar(day, close, close, close, close, close, 1e6))
-            n += 1
-        day += timedelta(days=1)
-    return out
+    return daily_bars(date(2023, 6, 1), date(2024, 12, 31), 300.0, 0.5)
 
 
 def spot_quarters() -> tuple[dict, ...]:

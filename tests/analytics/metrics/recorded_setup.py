@@ -73,3 +73,15 @@ def recorded_services(
 def serve_recorded(double: YahooDouble, symbols: Iterable[str] = RECORDED_LISTINGS) -> None:
     double.serve({s: listing(s) for s in symbols})
     double.serve(fx_data(date(2025, 1, 1), date(2025, 2, 28)))
+
+
+def daily_bars(start: date, end: date, first: float, step: float) -> list[DailyBar]:
+    """Written weekday closes from ``start`` to ``end``: ``first``, then ``step`` more a day."""
+    out, day, n = [], start, 0
+    while day <= end:
+        if day.weekday() < 5:
+            close = round(first + step * n, 2)
+            out.append(DailyBar(day, close, close, close, close, close, 1e6))
+            n += 1
+        day += timedelta(days=1)
+    return out

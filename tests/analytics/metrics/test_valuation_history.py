@@ -4,7 +4,7 @@ written in the same shape, checked against hand computations from the served fig
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,12 @@ from analytics.errors import NoDataError
 from analytics.metrics.targets import Target
 from analytics.metrics.valuation_history import compute_valuation_on, load_inputs
 from analytics.services import Services
-from tests.analytics.metrics.recorded_setup import fx_data, listing, recorded_services
+from tests.analytics.metrics.recorded_setup import (
+    daily_bars,
+    fx_data,
+    listing,
+    recorded_services,
+)
 from tests.real_data import closes, on_or_before, rows
 from tests.yahoo_double import DailyBar, YahooDouble
 from tests.yahoo_recorded import recorded, recorded_rows, timeseries_items, with_timeseries
@@ -29,14 +34,7 @@ SHARES_OUTSTANDING = 1148940032  # BEKE defaultKeyStatistics.sharesOutstanding (
 
 def beke_bars() -> list[DailyBar]:
     """Written daily closes 2023-06-01..2024-12-31: 15.00 + 0.01 per weekday."""
-    out, day, n = [], date(2023, 6, 1), 0
-    while day <= date(2024, 12, 31):
-        if day.weekday() < 5:
-            close = round(15.0 + 0.01 * n, 2)
-            out.append(DailyBar(day, close, close, close, close, close, 1e6))
-            n += 1
-        day += timedelta(days=1)
-    return out
+    return daily_bars(date(2023, 6, 1), date(2024, 12, 31), 15.0, 0.01)
 
 
 def written_close(day: date) -> tuple[date, float]:
