@@ -17,8 +17,8 @@ from analytics.data.fundamentals import FundamentalsStore
 from analytics.data.market import MarketData
 from analytics.data.statements import StatementStore
 from analytics.errors import NoDataError
+from analytics.metrics.loading import Excluded
 from analytics.metrics.periods import Period
-from analytics.metrics.returns import Excluded
 from analytics.metrics.targets import Target
 from analytics.metrics.valuation_history import HistoryInputs, load_inputs, valuation_at
 from analytics.metrics.valuation_result import premium_pct

@@ -26,11 +26,12 @@ from datetime import date, timedelta
 
 from analytics.data.fundamentals import Fundamentals, FundamentalsStore
 from analytics.data.fx import FxTable, load_fx
-from analytics.data.market import LONGEST_CLOSURE, MarketData, Series
+from analytics.data.market import LONGEST_CLOSURE, MarketData
+from analytics.data.series import Series
 from analytics.data.statements import Period, Statements, StatementStore
 from analytics.data.units import Units, close, convert, establish_units
 from analytics.errors import NoDataError
-from analytics.metrics.returns import Excluded, raise_if_unknown, summarize_excluded
+from analytics.metrics.loading import Excluded, raise_if_unknown, summarize_excluded
 from analytics.metrics.targets import Target
 from analytics.metrics.valuation import RATIOS
 from analytics.metrics.valuation_result import MemberValuation, ValuationResult, aggregate
@@ -228,7 +229,8 @@ def load_inputs(
     listings: dict[str, Listing] = {}
     for symbol in target.symbols:
         if symbol not in prices.series:
-            reason = prices.problems.get(symbol, f"no close by {end.isoformat()}")
+            problem = prices.problems.get(symbol)
+            reason = problem.text if problem else f"no close by {end.isoformat()}"
             excluded.append(Excluded(symbol, reason))
             continue
         info = infos[symbol]
