@@ -24,13 +24,13 @@ from analytics.charts.figures import (
     WIDTH_PX,
     _fig_text,
     _to_num,
-    clip_text,
     encode_png,
     line_colour,
     style_frame,
     theme_of,
 )
 from analytics.metrics.pe_history import PeChartData
+from analytics.metrics.text import clip
 
 #: The P/E chart has no right-margin labels (a legend instead): a wider plot.
 PE_AXES_RECT = (AXES_RECT[0], AXES_RECT[1], 0.88, AXES_RECT[3])
@@ -62,7 +62,7 @@ def build_pe_figure(data: PeChartData, theme: str = "dark") -> Figure:
             color=colour,
             linewidth=HEADLINE_WIDTH,
             zorder=4,
-            label=f"{clip_text(line.label, 24)} {line.final:.1f}x",
+            label=f"{clip(line.label, 24)} {line.final:.1f}x",
             gid=f"{line.group}:pe:{line.label}",
         )
         drawn.set_path_effects(
@@ -93,9 +93,9 @@ def build_pe_figure(data: PeChartData, theme: str = "dark") -> Figure:
     legend.set_gid("legend")
 
     left = AXES_RECT[0]
-    _fig_text(fig, left, 0.94, clip_text(data.title, 95), "title", th.text, 24, bold=True)
-    _fig_text(fig, left, 0.885, clip_text(data.subtitle, 150), "subtitle", th.muted, 14)
-    _fig_text(fig, left, 0.03, clip_text(data.footnote, 190), "footnote", th.muted, 11)
+    _fig_text(fig, left, 0.94, clip(data.title, 95), "title", th.text, 24, bold=True)
+    _fig_text(fig, left, 0.885, clip(data.subtitle, 150), "subtitle", th.muted, 14)
+    _fig_text(fig, left, 0.03, clip(data.footnote, 190), "footnote", th.muted, 11)
     if data.stale:
         _fig_text(fig, 0.985, 0.94, "STALE DATA", "stale", th.warning, 16, bold=True, ha="right")
     return fig
