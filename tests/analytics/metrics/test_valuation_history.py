@@ -161,3 +161,27 @@ def test_statements_are_fetched_once(yahoo_double: YahooDouble, services: Servic
     )
     assert stored == (Q4_END,)
     assert closes("CNY=X")  # the FX file is read in place
+
+
+def test_annual_figure_when_quarters_are_missing(
+    yahoo_double: YahooDouble, services: Services
+) -> None:
+    """Three recorded quarters plus a written fiscal year 2023: the annual figure is used."""
+    annual_income = 5_883_000_000.0  # CNY, written for this test
+    items = recorded("BEKE").timeseries + timeseries_items(
+        "BEKE", {"NetIncomeCommonStockholders": {"2023-12-31": (annual_income, "CNY")}}, "annual"
+    )
+    yahoo_double.serve(
+        {"BEKE": listing("BEKE", with_timeseries(recorded("BEKE"), items), beke_bars())}
+    )
+    yahoo_double.serve(fx_data(date(2023, 5, 1), date(2025, 2, 28)))
+    day = date(2024, 6, 1)
+    result = on(services, day, "BEKE")
+    (m,) = result.members
+    _, price = written_close(day)
+    _, cny = on_or_before(rows("CNY=X"), day.isoformat())
+    assert m.earnings_basis == "annual" and result.aggregate.earnings_basis == "annual"
+    assert m.ratios["trailing_pe"] == pytest.approx(
+        price * SHARES_OUTSTANDING / (annual_income / cny), rel=1e-9
+    )
+    assert any("Latest annual net income" in n and "BEKE" in n for n in result.notes)
