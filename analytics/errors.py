@@ -42,3 +42,13 @@ class SourceError(Exception):
 
 class RateLimitedError(SourceError):
     """The source answered 429 / rate limited."""
+
+
+class WorkerError(MarketbotError):
+    """A worker process could not do its job (it hung or kept crashing).
+
+    The message names an error id, logged with the details, so a user who reports it can
+    be matched with the log.
+    """
+
+    exit_code = 1

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from analytics.charts.renderer import ChartRenderer
 from analytics.data.cache import Cache
 from analytics.data.market import MarketData, utc_now
 from analytics.data.sources.base import Source
@@ -19,6 +20,8 @@ class Services:
     baskets: BasketStore
     clock: Callable[[], datetime] = utc_now
     started_at: datetime = field(default_factory=utc_now)
+    #: Draws charts (in worker processes once started) and reuses identical PNGs.
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
 
     @classmethod
     def build(
@@ -30,4 +33,5 @@ class Services:
         )
 
     def close(self) -> None:
+        self.charts.stop_workers()
         self.cache.close()

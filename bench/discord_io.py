@@ -9,12 +9,14 @@ INTERACTION_CREATE is dispatched, the defer and the followup when the double rec
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench.core import percentile
 from bench.env import Question
+from bench.procs import cpu_seconds
 from tests.discord_double import DiscordDouble, InteractionHandle, ThreadedDouble
 
 EPHEMERAL = 64
@@ -80,9 +82,14 @@ class BurstResult:
     max_defer_ms: float
     p50_ms: float
     p95_ms: float
+    #: CPU time of the measured processes over the burst's wall time, as a percentage of
+    #: every core (100% = all cores busy the whole time); None when not measured.
+    cpu_pct: float | None = None
 
     @classmethod
-    def of(cls, outcomes: Sequence[Outcome | BaseException]) -> BurstResult:
+    def of(
+        cls, outcomes: Sequence[Outcome | BaseException], cpu_pct: float | None = None
+    ) -> BurstResult:
         ok = [o for o in outcomes if isinstance(o, Outcome)]
         totals = [o.total_ms for o in ok]
         return cls(
@@ -92,7 +99,22 @@ class BurstResult:
             max_defer_ms=max((o.defer_ms for o in ok), default=float("inf")),
             p50_ms=percentile(totals, 50),
             p95_ms=percentile(totals, 95),
+            cpu_pct=cpu_pct,
         )
+
+
+async def measured_burst(
+    threaded: ThreadedDouble,
+    questions: Sequence[Question],
+    first_user: int,
+    pids: Callable[[], list[int]],
+) -> BurstResult:
+    """A burst, with the CPU time the processes ``pids()`` used during it."""
+    counted = pids()
+    cpu0, wall0 = cpu_seconds(counted), time.monotonic()
+    outcomes = await burst(threaded, questions, first_user)
+    wall, cpu = time.monotonic() - wall0, cpu_seconds(counted) - cpu0
+    return BurstResult.of(outcomes, cpu_pct=100.0 * cpu / (wall * (os.cpu_count() or 1)))
 
 
 class LagProbe:

@@ -120,7 +120,7 @@ def scale_figures(env: BenchEnv) -> list[Figure]:
             "x",
             target=2.0,
         ),
-        max_q.figure(group, f"/returns {n} symbols x {years}y (period max)", "ms"),
+        max_q.figure(group, f"/returns {n} symbols x {years}y (period max)", "ms", target=150.0),
         Figure(
             group,
             "source calls while answering",

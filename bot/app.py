@@ -10,8 +10,6 @@ commands get a few seconds to finish, then the database is closed.
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import gc
 import hashlib
 import json
@@ -25,6 +23,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from analytics.allocator import return_big_buffers_to_the_system
+from analytics.charts.workers import stop_helper_processes
 from analytics.services import Services
 from bot.discord_commands import build_tree_commands
 from bot.endpoints import apply_discord_endpoints
@@ -61,27 +61,6 @@ def freeze_startup_objects() -> None:
         gc.freeze()
 
 
-#: glibc ``mallopt`` parameter M_MMAP_THRESHOLD (malloc.h), and the threshold we set.
-_M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 4 * 1024 * 1024
-
-
-def return_big_buffers_to_the_system() -> None:
-    """Give allocations of 4 MB and more their own mappings, returned to the OS when freed.
-
-    Why: a chart holds several 5-6 MB buffers while it renders (the 1600x900 RGBA canvas
-    and its copies for the PNG). After the first is freed glibc raises its mmap threshold,
-    so later ones come from per-thread heaps that keep the memory; with six worker threads
-    the bot's resident memory settled above 300 MB. A fixed threshold keeps them out of
-    the heaps (bench figure 8, docs/benchmarks.md). Does nothing without glibc.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-    except (OSError, AttributeError):
-        log.debug("mallopt unavailable; allocator left as is")
-
-
 class MarketBot(discord.Client):
     def __init__(
         self,
@@ -113,6 +92,7 @@ class MarketBot(discord.Client):
         self.ready_event = asyncio.Event()
         self._hooks: list[Any] = []
         self._close_hooks: list[Any] = []
+        self._workers_task: asyncio.Task[None] | None = None
 
     # -- sync ---------------------------------------------------------------------------
     @property
@@ -187,7 +167,20 @@ class MarketBot(discord.Client):
             self.synced = await self.sync_commands(force=self.force_sync)
         for hook in self._hooks:
             await hook(self)
+        if self.settings.chart_workers and self.services.charts.pool is None:
+            # In the background: READY does not wait for the workers' imports.
+            self._workers_task = asyncio.create_task(self._start_chart_workers())
         freeze_startup_objects()
+
+    async def _start_chart_workers(self) -> None:
+        count = self.settings.chart_workers
+        try:
+            pool = await asyncio.to_thread(self.services.charts.start_workers, count)
+        except Exception:
+            log.exception("chart workers could not start; charts are drawn in the bot's threads")
+            await asyncio.to_thread(self.services.charts.stop_workers, 0.0)
+            return
+        log.info("%d chart workers ready (pids %s)", count, ", ".join(map(str, pool.pids())))
 
     def add_setup_hook(self, hook: Any) -> None:
         """Register ``async hook(bot)`` to run in setup_hook (e.g. the summary scheduler)."""
@@ -228,6 +221,10 @@ class MarketBot(discord.Client):
         for hook in hooks:
             await hook()
         await self.runner.drain(SHUTDOWN_GRACE)
+        # After the drain: in-flight commands drew their charts; now end the workers.
+        await asyncio.to_thread(self.services.charts.stop_workers, SHUTDOWN_GRACE)
+        if self._workers_task is not None:
+            await asyncio.gather(self._workers_task, return_exceptions=True)
         await super().close()
         await asyncio.to_thread(self.services.close)
 
@@ -296,6 +293,9 @@ def run(settings: Settings) -> int:
     except discord.LoginFailure:
         log.error("Discord refused the token (DISCORD_TOKEN); check it in the developer portal")
         return 2
+    finally:
+        services.charts.stop_workers(0.0)  # already stopped by close(); a failed login too
+        stop_helper_processes()
     return 0
 
 

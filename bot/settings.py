@@ -18,6 +18,7 @@ from analytics.errors import UserInputError
 from bot.shards import ShardPlan, shard_plan
 
 DEFAULT_DB = Path("data") / "marketbot.sqlite3"
+MAX_CHART_WORKERS = 16
 
 
 class SettingsError(UserInputError):
@@ -37,6 +38,8 @@ class Settings:
     log_level: str = "INFO"
     #: None: one gateway connection, as a small bot runs. Else the shards this process runs.
     shards: ShardPlan | None = None
+    #: Worker processes that draw charts; 0 draws in the bot's own threads.
+    chart_workers: int = 0
 
     @property
     def csv_folder(self) -> Path | None:
@@ -87,4 +90,17 @@ def load_settings(
         log_dir=Path(get("MARKETBOT_LOG_DIR") or "logs"),
         log_level=(get("MARKETBOT_LOG_LEVEL") or "INFO").upper(),
         shards=shard_plan(get("MARKETBOT_SHARD_COUNT"), get("MARKETBOT_SHARD_IDS")),
+        chart_workers=_chart_workers(get("MARKETBOT_CHART_WORKERS")),
     )
+
+
+def _chart_workers(raw: str | None) -> int:
+    """``MARKETBOT_CHART_WORKERS``: a number from 0 to 16; by default one per core."""
+    if raw is None:
+        return os.cpu_count() or 1
+    if not raw.isdigit() or int(raw) > MAX_CHART_WORKERS:
+        raise SettingsError(
+            f"MARKETBOT_CHART_WORKERS must be a number from 0 to {MAX_CHART_WORKERS} "
+            f"(0 draws in the bot's own threads), got {raw[:30]!r}."
+        )
+    return int(raw)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.charts.figures import THEME_NAMES, render_png
-from analytics.charts.pe import render_pe_png
+from analytics.charts.themes import THEME_NAMES
 from analytics.data.fundamentals import store_for
 from analytics.data.statements import statements_for
 from analytics.metrics.chartdata import STYLES, ChartData, chart_data
@@ -30,11 +29,11 @@ THEME = Option("theme", "dark (default, for Discord's dark theme) or light", cho
 IMAGE_NAME = "chart.png"
 
 
-def attach_chart(reply: Reply, data: ChartData, want_image: bool, theme: str = "dark") -> Reply:
+def attach_chart(reply: Reply, data: ChartData, ctx: Context, theme: str = "dark") -> Reply:
     """Put the chart (when someone will see it) and its caption on ``reply``."""
     reply.caption = data.caption
-    if want_image:
-        reply.image = render_png(data, theme)
+    if ctx.want_image:
+        reply.image = ctx.services.charts.chart_png(data, theme)
         reply.image_name = IMAGE_NAME
     return reply
 
@@ -103,7 +102,7 @@ def pe_reply(ctx: Context, data: PeChartData, theme: str) -> Reply:
     )
     reply.caption = data.caption
     if ctx.want_image:
-        reply.image = render_pe_png(data, theme)
+        reply.image = ctx.services.charts.pe_png(data, theme)
         reply.image_name = IMAGE_NAME
     return reply
 
@@ -132,7 +131,7 @@ def run_chart(ctx: Context, options: dict[str, Any]) -> Reply:
         basis=options.get("basis", "price"),
         currency=options.get("currency", "local"),
     )
-    return attach_chart(chart_reply(data), data, ctx.want_image, options.get("theme", "dark"))
+    return attach_chart(chart_reply(data), data, ctx, options.get("theme", "dark"))
 
 
 CHART = CommandSpec(

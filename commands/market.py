@@ -166,7 +166,7 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
     )
     if ctx.want_image:
         chart = build_chart_data(sides, basis=basis, currency=currency, source=market.source_label)
-        attach_chart(reply, chart, want_image=True)
+        attach_chart(reply, chart, ctx)
     return reply
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analytics.charts.race import summary_png
 from analytics.errors import UserInputError
 from analytics.metrics.summary import WeeklySummary, compute_summary
 from analytics.metrics.targets import PRESETS, Target
@@ -144,7 +143,7 @@ def build_summary_reply(
     summary = compute_summary(
         services.market, targets, as_of=as_of, fundamentals=_fundamentals(services)
     )
-    return summary_reply(summary, summary_png(summary) if want_image else None)
+    return summary_reply(summary, services.charts.summary_png(summary) if want_image else None)
 
 
 def _next_run_text(sub: Subscription, ctx: Context) -> tuple[str, str]:

@@ -19,13 +19,13 @@ last points are the very closes ``/returns`` uses. Rules:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from analytics.data.market import MarketData
 from analytics.metrics.loading import Excluded, load_question
@@ -90,6 +90,11 @@ class ChartData:
     source: str
     notes: list[str] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
+    #: A digest of every input close (symbol, day, value, currency, staleness): changes
+    #: whenever an input bar does (a new close, a split re-fetch), even where the drawn
+    #: lines come out the same, so a reused PNG is keyed on the data as well as the
+    #: picture. Not part of ``to_json``.
+    data_version: str = ""
 
     # -- lookups ----------------------------------------------------------------------
     def group_series(self, group: str) -> list[ChartSeries]:
@@ -231,14 +236,22 @@ def align(paths: Sequence[MemberPath]) -> tuple[list[date], np.ndarray]:
 
     After a path's last day its last close is carried; before its base day it holds its
     base close (nothing was invested yet, so it must read 0%, not a gap).
+
+    Plain numpy (a sorted union of day numbers, then each path's last value on or before
+    each day): the same numbers as pandas' ``concat().ffill().bfill()``, without pandas,
+    so the chart workers never import it and long histories align in linear time.
     """
-    columns = {
-        i: pd.Series(p.values, index=pd.DatetimeIndex(p.days), dtype="float64")
-        for i, p in enumerate(paths)
-    }
-    frame = pd.concat(columns, axis=1, sort=True).ffill().bfill()
-    days = [ts.date() for ts in frame.index]
-    return days, frame.to_numpy(dtype="float64").T
+    if not paths:
+        raise ValueError("nothing to align: no member paths")
+    ordinals = [np.fromiter((d.toordinal() for d in p.days), np.int64, len(p.days)) for p in paths]
+    union = np.unique(np.concatenate(ordinals))
+    matrix = np.empty((len(paths), len(union)), dtype="float64")
+    for row, (path, days) in enumerate(zip(paths, ordinals, strict=True)):
+        order = np.argsort(days, kind="stable")
+        values = np.asarray(path.values, dtype="float64")[order]
+        at = np.searchsorted(days[order], union, side="right") - 1
+        matrix[row] = values[np.maximum(at, 0)]
+    return [date.fromordinal(int(x)) for x in union], matrix
 
 
 def growth(paths: Sequence[MemberPath], matrix: np.ndarray) -> np.ndarray:
@@ -321,7 +334,18 @@ def build_chart_data(
         source=source,
         notes=notes,
         excluded=excluded,
+        data_version=inputs_digest(all_paths),
     )
+
+
+def inputs_digest(paths: Sequence[MemberPath]) -> str:
+    """:attr:`ChartData.data_version` of these member paths."""
+    digest = hashlib.blake2b(digest_size=16)
+    for p in paths:
+        digest.update(f"{p.symbol}|{p.local_currency}|{p.currency}|{p.stale}|".encode())
+        digest.update(np.fromiter((d.toordinal() for d in p.days), np.int64, len(p.days)))
+        digest.update(np.asarray(p.values, dtype="float64"))
+    return digest.hexdigest()
 
 
 def _line(
