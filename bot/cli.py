@@ -3,6 +3,9 @@
 * ``marketbot ask '/returns target:mag7 period:ytd' [--json] [--chart-out FILE]`` runs a
   command exactly as typed in Discord and prints the reply. Exit status: 0 answered,
   2 the input was wrong, 3 no data could be had, 1 an internal error (logged with an id).
+  A line that does not start with ``/`` is a question in plain words (``/ask``): the reply
+  says how it was understood, and ``--json`` adds ``understood`` (also when the answer
+  failed); a question it cannot map exits 2 with one line; one with two readings prints both.
 * ``marketbot run`` starts the Discord bot; ``marketbot sync`` syncs slash commands and exits.
 """
 
@@ -55,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="action", required=True)
     ask = sub.add_parser("ask", help="run one slash command as typed in Discord")
-    ask.add_argument("command", help="e.g. '/returns target:mag7 period:ytd'")
+    ask.add_argument(
+        "command",
+        help="e.g. '/returns target:mag7 period:ytd', or a question: 'how did the mag 7 do?'",
+    )
     ask.add_argument("--json", action="store_true", help="print the structured result")
     ask.add_argument("--chart-out", type=Path, help="write the reply's chart (PNG) here")
     sub.add_parser("run", help="start the Discord bot")
@@ -67,6 +73,7 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
     from analytics.server.baskets import CONSOLE_GUILD
     from bot.settings import load_settings
     from bot.wiring import build_services
+    from commands.ask.command import ask as ask_question
     from commands.registry import run_text
     from commands.spec import Context
 
@@ -80,10 +87,21 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
             can_manage=True,
             want_image=chart_out is not None,
         )
-        reply = run_text(command, ctx)
+        if command.strip().startswith("/"):
+            reply = run_text(command, ctx)
+        else:
+            reply = ask_question(ctx, command).reply
     finally:
         services.close()
     if reply.exit_code:
+        if as_json and ("understood" in reply.data or "readings" in reply.data):
+            print(json.dumps(reply.data, indent=2, ensure_ascii=False, default=str))
+        elif "readings" in reply.data:
+            print("Which did you mean?")
+            for reading in reply.data["readings"]:
+                print("  " + _command_line(reading))
+        if reply.note:
+            print(reply.note.replace("`", ""), file=sys.stderr)
         print(f"marketbot: {reply.description}", file=sys.stderr)
         return reply.exit_code
     if chart_out is not None:
@@ -94,8 +112,14 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
     if as_json:
         print(json.dumps(reply.data, indent=2, ensure_ascii=False, default=str))
     else:
-        print(reply.to_text())
+        print(reply.to_text().replace("`", "", 2) if reply.note else reply.to_text())
     return 0
+
+
+def _command_line(reading: dict[str, Any]) -> str:
+    """``/quote symbol:AAPL`` from an ``understood``-shaped reading."""
+    options = " ".join(f"{k}:{v}" for k, v in reading["options"].items())
+    return f"/{reading['command']} {options}".strip()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -140,7 +140,7 @@ class Runner:
     async def _compute(
         self, spec: CommandSpec, full_name: str, ctx: Context, options: dict[str, Any]
     ) -> Reply:
-        if spec.admin:  # writes are never shared between requests
+        if spec.admin or spec.personal:  # writes and follow-ups are never shared
             return await asyncio.to_thread(execute, spec, ctx, options, full_name)
         key = (full_name, ctx.guild_id, tuple(sorted((k, str(v)) for k, v in options.items())))
         shared = self._inflight.get(key)
@@ -181,6 +181,7 @@ class Runner:
                 )
                 return
             kwargs: dict[str, Any] = {
+                "content": reply.note or None,
                 "embed": rendered.embed,
                 "allowed_mentions": NO_MENTIONS,
                 "ephemeral": rendered.ephemeral or spec.ephemeral,

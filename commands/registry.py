@@ -1,28 +1,23 @@
-"""The list of commands and the one place a command is executed.
+"""The list of commands, and running a command line as typed (the console's entry point).
 
-``execute`` checks permissions, runs the handler, and turns every exception into a reply:
-expected ones (bad input, no data) into their own message, anything else into a short
-"something went wrong (error id)" with the traceback logged under that id.
+Executing one command lives in :mod:`commands.execute` (re-exported here), so a command such
+as ``/ask`` can run others without importing this list.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from typing import Any
-
-from analytics.errors import MarketbotError, UserInputError
+from analytics.errors import UserInputError
+from commands.ask.command import ASK
 from commands.basket import BASKET
 from commands.chart import CHART
+from commands.execute import MANAGE_SERVER_REFUSAL, execute
 from commands.info import ABOUT, HELP
 from commands.market import COMPARE, QUOTE, RETURNS
 from commands.parse import parse_invocation
 from commands.reply import Reply
-from commands.spec import AnySpec, CommandSpec, Context
+from commands.spec import AnySpec, Context
 from commands.summary import SUMMARY
 from commands.valuation import LEVELS, MARKETCAP, VALUATION
-
-log = logging.getLogger("marketbot.commands")
 
 COMMANDS: list[AnySpec] = [
     QUOTE,
@@ -32,37 +27,14 @@ COMMANDS: list[AnySpec] = [
     VALUATION,
     MARKETCAP,
     LEVELS,
+    ASK,
     BASKET,
     SUMMARY,
     HELP,
     ABOUT,
 ]
 
-MANAGE_SERVER_REFUSAL = (
-    "Changing this needs the Manage Server permission on this server. "
-    "Ask a server admin, or use the read-only commands."
-)
-
-
-def execute(spec: CommandSpec, ctx: Context, options: dict[str, Any], name: str = "") -> Reply:
-    """Run one command; never raises."""
-    if spec.admin and not ctx.can_manage:
-        return Reply.error(MANAGE_SERVER_REFUSAL)
-    try:
-        reply = spec.handler(ctx, options)
-    except MarketbotError as exc:
-        return Reply.error(str(exc), exc.exit_code)
-    except Exception:
-        error_id = secrets.token_hex(4)
-        log.exception("command /%s failed (error id %s)", name or spec.name, error_id)
-        return Reply.error(
-            f"Something went wrong on our side (error id {error_id}). It has been logged; "
-            "please try again later.",
-            exit_code=1,
-        )
-    if spec.ephemeral:
-        reply.ephemeral = True
-    return reply
+__all__ = ["COMMANDS", "MANAGE_SERVER_REFUSAL", "execute", "run_text"]
 
 
 def run_text(text: str, ctx: Context) -> Reply:

@@ -37,6 +37,8 @@ class Reply:
     ephemeral: bool = False
     exit_code: int = 0
     stale: bool = False
+    #: One line shown above the reply (``/ask``: "Understood as `/returns …`").
+    note: str = ""
 
     @classmethod
     def error(cls, message: str, exit_code: int = 2) -> Reply:
@@ -51,7 +53,8 @@ class Reply:
 
     def to_text(self) -> str:
         """A console rendering: title, description, fields, footer."""
-        parts = [self.title + (" [stale]" if self.stale else "")]
+        parts = [self.note] if self.note else []
+        parts.append(self.title + (" [stale]" if self.stale else ""))
         if self.description:
             parts.append(_strip_code_fences(self.description))
         for f in self.fields:

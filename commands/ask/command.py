@@ -1,0 +1,124 @@
+"""``/ask question:`` — and the one function every way of asking uses (:func:`ask`).
+
+A question is interpreted, then answered by running the command it maps to through
+``commands.execute`` exactly as if it had been typed; the reply gets one more line,
+"Understood as `/compare left:china-titans right:mag7 period:ytd`", so people learn the
+commands by asking. Follow-ups are remembered per (channel, user) for 10 minutes, in this
+process's memory (:mod:`commands.ask.memory`): a restart forgets them, which only means the
+next question must be asked in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from analytics.data.cache import Cache
+from commands.ask.frame import SPECS, Frame
+from commands.ask.interpret import Ambiguous, Outcome, Understood, interpret
+from commands.ask.memory import Conversations
+from commands.execute import execute
+from commands.parse import convert_options
+from commands.reply import Reply
+from commands.spec import CommandSpec, Context, Option
+
+#: Follow-up state of every (channel, user) this process has answered.
+CONVERSATIONS = Conversations()
+
+
+@dataclass(slots=True)
+class Asked:
+    outcome: Outcome
+    reply: Reply
+
+    @property
+    def understood(self) -> Understood | None:
+        return self.outcome if isinstance(self.outcome, Understood) else None
+
+
+class KnownSymbols(Container[str]):
+    """``symbol in known``: has the bot ever fetched it (so ``nvda`` is a ticker)?"""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self._lookup = lru_cache(maxsize=4096)(self._query)
+
+    def _query(self, symbol: str) -> bool:
+        row = (
+            self.cache.connection()
+            .execute("SELECT 1 FROM fetches WHERE symbol = ? LIMIT 1", (symbol,))
+            .fetchone()
+        )
+        return row is not None
+
+    def __contains__(self, symbol: object) -> bool:
+        return isinstance(symbol, str) and self._lookup(symbol)
+
+
+def understand(ctx: Context, question: str, previous: Frame | None = None) -> Outcome:
+    """The interpretation only (no answer): what the bench measures."""
+    services = ctx.services
+    return interpret(
+        question,
+        today=services.market.today(),
+        baskets=frozenset(services.baskets.names(ctx.guild_id)),
+        known=KnownSymbols(services.cache),
+        previous=previous,
+    )
+
+
+def ask(ctx: Context, question: str, previous: Frame | None = None) -> Asked:
+    """Interpret and answer; never raises. ``previous``: the frame a reply refers to, if
+    any (else the asker's last question in this channel within 10 minutes is used)."""
+    key = (ctx.channel_id, ctx.user_id)
+    if previous is None:
+        previous = CONVERSATIONS.get(key, ctx.clock())
+    outcome = understand(ctx, question, previous)
+    if isinstance(outcome, Understood):
+        return Asked(outcome, answer(ctx, outcome))
+    if isinstance(outcome, Ambiguous):
+        # An error in shape (exit 2, only for the asker), asking which reading was meant.
+        reply = Reply.error(outcome.message)
+        reply.data = {**reply.data, "readings": [r.to_json() for r in outcome.readings]}
+        return Asked(outcome, reply)
+    return Asked(outcome, Reply.error(outcome.message))
+
+
+def answer(ctx: Context, understood: Understood) -> Reply:
+    """Run the understood command as if typed; the reply carries the "Understood" line."""
+    command = understood.command
+    spec = SPECS[command.name]
+    try:
+        options = convert_options(spec, dict(command.options))
+    except Exception as exc:  # checked by the interpreter already; never a traceback
+        reply = Reply.error(str(exc))
+    else:
+        reply = execute(spec, ctx, options, command.name)
+    reply.note = understood.line
+    reply.data = {**reply.data, "understood": understood.to_json()}
+    CONVERSATIONS.put((ctx.channel_id, ctx.user_id), understood.frame, ctx.clock())
+    return reply
+
+
+def run_ask(ctx: Context, options: dict[str, Any]) -> Reply:
+    return ask(ctx, options["question"]).reply
+
+
+ASK = CommandSpec(
+    "ask",
+    "Ask in plain words, e.g. how did the titans do vs the mag 7 this year?",
+    run_ask,
+    options=(
+        Option(
+            "question",
+            "e.g. how did the titans do vs the mag 7 this year?",
+            required=True,
+            max_length=300,
+        ),
+    ),
+    example="/ask question:how did the titans do vs the mag 7 this year?",
+    has_chart=True,
+    personal=True,
+)

@@ -1,0 +1,280 @@
+"""Question -> command: the interpreter's one entry point, :func:`interpret`.
+
+Deterministic and offline: the same question, date and server baskets always give the same
+command. It never raises: anything it cannot map is a :class:`Refusal` with one line saying
+what it can answer; a question with two readings is an :class:`Ambiguous` with both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Container
+from dataclasses import dataclass
+from datetime import date
+
+from analytics.errors import UserInputError
+from analytics.metrics.periods import parse_period
+from analytics.metrics.targets import PRESETS
+from commands.ask.dates import find_period
+from commands.ask.frame import SPECS, CannotAnswer, Command, Frame, Group, merge, to_command
+from commands.ask.lexicon import EXAMPLES, FILLER, REFUSE_TRADE
+from commands.ask.text import Token, clean, problem, shown, tokenize
+from commands.ask.words import Item, NameLookup, correct, read_items, symbol_of, vocabulary
+from commands.parse import convert_options
+
+#: First words that make a message a follow-up of the previous question.
+_FOLLOW_UP_OPENERS = ("what about", "how about", "and", "now", "same", "also", "instead", "then")
+_MODIFIER_CUES = {
+    "@usd": ("currency", "usd"),
+    "@local": ("currency", "local"),
+    "@total": ("basis", "total"),
+    "@price": ("basis", "price"),
+    "@dark": ("theme", "dark"),
+    "@light": ("theme", "light"),
+    "@rebased": ("style", "rebased"),
+    "@pricechart": ("style", "price"),
+}
+#: When several intents are said, the most specific wins.
+_PRIORITY = ("chart", "marketcap", "valuation", "drawdown", "levels", "returns", "quote")
+_CAN_ANSWER = (
+    "I answer questions about returns, comparisons, charts, valuations, market value and price "
+    "levels — for example: " + "; ".join(f"“{e}”" for e in EXAMPLES) + "."
+)
+_NO_ADVICE = "I don't trade or give advice, only numbers."
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    command: Command
+    frame: Frame
+
+    @property
+    def line(self) -> str:
+        return f"Understood as `{self.command.line}`"
+
+    def to_json(self) -> dict[str, object]:
+        return {"command": self.command.name, "options": dict(self.command.options)}
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguous:
+    readings: tuple[Understood, Understood]
+
+    @property
+    def message(self) -> str:
+        a, b = (r.command.line for r in self.readings)
+        return f"Did you mean `{a}` or `{b}`?"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    message: str
+
+
+Outcome = Understood | Ambiguous | Refusal
+
+
+def refusal(reason: str = "") -> Refusal:
+    return Refusal(f"{reason} {_CAN_ANSWER}".strip())
+
+
+def interpret(
+    question: str,
+    *,
+    today: date,
+    baskets: Collection[str] = (),
+    known: Container[str] = (),
+    names: NameLookup | None = None,
+    previous: Frame | None = None,
+) -> Outcome:
+    """Map a question to a command. ``baskets``: this server's basket names; ``known``:
+    symbols the bot has seen (so ``nvda`` in lower case is a ticker); ``names``: the
+    company-name lookup; ``previous``: the frame of this person's last question here."""
+    try:
+        return _interpret(question, today, baskets, known, names, previous)
+    except Exception:  # the interpreter never raises: a bug here is a refusal, not a crash
+        log.exception("the interpreter failed on a question")
+        return refusal("I could not read that question.")
+
+
+def _interpret(
+    question: str,
+    today: date,
+    baskets: Collection[str],
+    known: Container[str],
+    names: NameLookup | None,
+    previous: Frame | None,
+) -> Outcome:
+    bad = problem(question)
+    if bad:
+        return Refusal(bad)
+    tokens = _corrected(tokenize(clean(question)), baskets, known, names)
+    norms = [t.norm for t in tokens]
+    if REFUSE_TRADE.intersection(norms):
+        return refusal(_NO_ADVICE)
+    text = " ".join(norms)
+    found = find_period(text, today)
+    if found.error:
+        return Refusal(found.error)
+    rest = _without_spans(tokens, found.spans)
+    items = read_items(rest, set(baskets), _Known(known), names)
+    unknown = [i.value for i in items if i.kind == "unknown"]
+    if unknown and not any(i.kind in ("target", "cue") for i in items):
+        return refusal("That doesn't look like a market question.")
+    if unknown:
+        return refusal(
+            f"I don't know '{shown(unknown[0])}' (not a basket, ticker or company I know)."
+        )
+    frame = _frame(items, found.options)
+    follow_up = previous is not None and (
+        not frame.groups or text.startswith(_FOLLOW_UP_OPENERS) or _leading_versus(items)
+    )
+    if follow_up:
+        assert previous is not None
+        frame = merge(previous, frame, replace_first=text.startswith(("what about", "how about")))
+    if not frame.groups and frame.intent is None and not frame.weak_chart:
+        return refusal("That doesn't look like a market question.")
+    try:
+        return _command_for(frame, found.other, today)
+    except CannotAnswer as exc:
+        return refusal(str(exc)) if not frame.groups else Refusal(str(exc))
+    except _Refused as exc:
+        return Refusal(str(exc))
+
+
+def _command_for(frame: Frame, other_period: dict[str, str] | None, today: date) -> Outcome:
+    command = to_command(frame)
+    if isinstance(command, tuple):
+        return Ambiguous((_checked(command[0], frame, today), _checked(command[1], frame, today)))
+    understood = _checked(command, frame, today)
+    if other_period is not None:
+        other_frame = Frame(**{**_fields(frame), "period": {**frame.period, **other_period}})
+        other = _checked(_retimed(command, other_period), other_frame, today)
+        return Ambiguous((understood, other))
+    return understood
+
+
+_PRESET_MEMBERS = frozenset(s for members in PRESETS.values() for s in members)
+log = logging.getLogger("marketbot.ask")
+
+
+class _Known(Container[str]):
+    """The symbols the bot knows, and the presets' members."""
+
+    def __init__(self, known: Container[str]) -> None:
+        self.known = known
+
+    def __contains__(self, symbol: object) -> bool:
+        return symbol in _PRESET_MEMBERS or symbol in self.known
+
+
+def _corrected(
+    tokens: list[Token], baskets: Collection[str], known: Container[str], names: NameLookup | None
+) -> list[Token]:
+    """Tokens with small typos of known words corrected (never tickers or names)."""
+    vocab = set(vocabulary())
+    out: list[Token] = []
+    for t in tokens:
+        if (
+            t.norm in vocab
+            or t.norm in baskets
+            or not t.norm.isalpha()
+            or symbol_of(t, known) is not None
+            or (names is not None and names(t.raw))
+        ):
+            out.append(t)
+            continue
+        fixed = correct(t.norm)
+        out.append(Token(t.raw if fixed is None else fixed, fixed or t.norm))
+    return out
+
+
+def _without_spans(tokens: list[Token], spans: list[tuple[int, int]]) -> list[Token]:
+    kept: list[Token] = []
+    pos = 0
+    for t in tokens:
+        start, end = pos, pos + len(t.norm)
+        pos = end + 1
+        if not any(start < e and s < end for s, e in spans):
+            kept.append(t)
+    return kept
+
+
+def _leading_versus(items: list[Item]) -> bool:
+    meaningful = [i for i in items if i.kind != "join"]
+    return bool(meaningful) and meaningful[0].kind == "cue" and meaningful[0].value == "@vs"
+
+
+def _frame(items: list[Item], period: dict[str, str]) -> Frame:
+    groups: list[Group] = []
+    current: list[str] = []
+    versus = False
+    intents: set[str] = set()
+    mods: dict[str, str] = {}
+    weak_chart = False
+
+    def close() -> None:
+        if current:
+            groups.append(Group(",".join(dict.fromkeys(current))))
+            current.clear()
+
+    for item in items:
+        if item.kind == "target":
+            if item.basket:
+                close()
+                groups.append(Group(item.value, basket=True))
+            else:
+                current.append(item.value)
+        elif item.kind == "cue":
+            cue = item.value
+            if cue == "@vs":
+                versus = True
+                close()
+            elif cue == "@or":
+                close()
+            elif cue in _MODIFIER_CUES:
+                key, value = _MODIFIER_CUES[cue]
+                mods[key] = value
+                if key == "style":
+                    intents.add("chart")
+            elif cue == "@show":
+                weak_chart = True
+            else:
+                intents.add(cue[1:])
+    close()
+    intent = next((i for i in _PRIORITY if i in intents), None)
+    if weak_chart and intent in (None, "returns"):
+        intent = "chart"
+    if intent == "chart":
+        weak_chart = True
+        intent = "drawdown" if "drawdown" in intents else "chart"
+    return Frame(intent, tuple(groups), versus, dict(period), mods, weak_chart)
+
+
+def _fields(frame: Frame) -> dict[str, object]:
+    return {f: getattr(frame, f) for f in Frame.__dataclass_fields__}
+
+
+def _retimed(command: Command, period: dict[str, str]) -> Command:
+    kept = {k: v for k, v in command.options.items() if k not in ("period", "start", "end")}
+    return Command(command.name, {**kept, **period})
+
+
+def _checked(command: Command, frame: Frame, today: date) -> Understood:
+    """The command through the same checks as a typed one; a failure is a refusal."""
+    spec = SPECS[command.name]
+    try:
+        convert_options(spec, dict(command.options))
+        if any(k in command.options for k in ("period", "start", "end")):
+            opts = command.options
+            parse_period(opts.get("period"), opts.get("start"), opts.get("end"), today=today)
+    except UserInputError as exc:
+        raise _Refused(str(exc)) from None
+    return Understood(command, frame)
+
+
+class _Refused(Exception):
+    pass
+
+
+__all__ = ["Ambiguous", "Outcome", "Refusal", "Understood", "interpret", "FILLER"]

@@ -1,0 +1,44 @@
+"""The one place a command is executed.
+
+``execute`` checks permissions, runs the handler, and turns every exception into a reply:
+expected ones (bad input, no data) into their own message, anything else into a short
+"something went wrong (error id)" with the traceback logged under that id.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from analytics.errors import MarketbotError
+from commands.reply import Reply
+from commands.spec import CommandSpec, Context
+
+log = logging.getLogger("marketbot.commands")
+
+MANAGE_SERVER_REFUSAL = (
+    "Changing this needs the Manage Server permission on this server. "
+    "Ask a server admin, or use the read-only commands."
+)
+
+
+def execute(spec: CommandSpec, ctx: Context, options: dict[str, Any], name: str = "") -> Reply:
+    """Run one command; never raises."""
+    if spec.admin and not ctx.can_manage:
+        return Reply.error(MANAGE_SERVER_REFUSAL)
+    try:
+        reply = spec.handler(ctx, options)
+    except MarketbotError as exc:
+        return Reply.error(str(exc), exc.exit_code)
+    except Exception:
+        error_id = secrets.token_hex(4)
+        log.exception("command /%s failed (error id %s)", name or spec.name, error_id)
+        return Reply.error(
+            f"Something went wrong on our side (error id {error_id}). It has been logged; "
+            "please try again later.",
+            exit_code=1,
+        )
+    if spec.ephemeral:
+        reply.ephemeral = True
+    return reply
