@@ -15,10 +15,11 @@ from bench.core import Config, Figure
 from bench.env import CHART_Q, RETURNS_Q, BenchEnv
 from bench.report import load_average, summary, table, to_json
 
-GROUPS = ("counts", "returns", "chart", "scale", "discord", "process")
+GROUPS = ("counts", "returns", "chart", "scale", "discord", "process", "ask")
 
 
 def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
+    from bench.ask import ask_figures
     from bench.counts import count_figures
     from bench.e2e import e2e_figures
     from bench.handlers import chart_figures, returns_figures
@@ -32,6 +33,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
         "scale": scale_figures,
         "discord": e2e_figures,
         "process": process_figures,
+        "ask": ask_figures,
     }
 
 

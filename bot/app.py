@@ -26,6 +26,7 @@ from discord import app_commands
 from analytics.allocator import return_big_buffers_to_the_system
 from analytics.charts.workers import stop_helper_processes
 from analytics.services import Services
+from bot.asking import Asking
 from bot.discord_commands import build_tree_commands
 from bot.endpoints import apply_discord_endpoints
 from bot.logs import setup_logging
@@ -72,7 +73,11 @@ class MarketBot(discord.Client):
         cooldown: Cooldown | None = None,
         **options: Any,
     ) -> None:
-        options.setdefault("intents", discord.Intents(guilds=True))
+        # Messages that mention the bot and direct messages carry their content without the
+        # privileged message-content intent: /ask by mention or DM needs only these.
+        options.setdefault(
+            "intents", discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
+        )
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(**options)
         self.settings = settings
@@ -86,6 +91,7 @@ class MarketBot(discord.Client):
         for command in build_tree_commands(COMMANDS, self.runner.run, self.runner.complete):
             self.tree.add_command(command)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        self.asking = Asking(self, self.runner)
         self.sync_on_start = sync_on_start
         self.force_sync = force_sync
         self.synced: bool | None = None
@@ -189,6 +195,12 @@ class MarketBot(discord.Client):
     def add_close_hook(self, hook: Any) -> None:
         """Register ``async hook()`` to run first when the bot closes (e.g. stop the scheduler)."""
         self._close_hooks.append(hook)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.asking.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.asking.on_interaction(interaction)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))

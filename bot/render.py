@@ -86,3 +86,27 @@ def _fit_total(embed: discord.Embed) -> None:
         note = f"{dropped} section{'s' if dropped > 1 else ''} left out to fit Discord; the console's --json has everything"
         if len(embed) + len(note) + 2 <= MAX_TOTAL and len(embed.fields) < MAX_FIELDS:
             embed.add_field(name="More", value=note, inline=False)
+
+
+# -- buttons of two readings (see bot.asking) ------------------------------------------------
+BUTTON_PREFIX = "ask:"
+#: Discord's limits: a custom_id of at most 100 characters, a label of at most 80.
+MAX_CUSTOM_ID, MAX_LABEL = 100, 80
+
+
+def buttons(choices: tuple[str, ...]) -> discord.ui.View | None:
+    """A button for each command line that fits a custom_id (the text lists them all)."""
+    fitting = [c for c in choices if len(BUTTON_PREFIX + c) <= MAX_CUSTOM_ID]
+    if not fitting:
+        return None
+    # The click is handled by Asking.on_interaction, whether or not this view is still
+    # alive; the timeout only bounds discord.py's own bookkeeping of the view.
+    view = discord.ui.View(timeout=600)
+    for line in fitting:
+        label = line if len(line) <= MAX_LABEL else line[: MAX_LABEL - 1] + "…"
+        view.add_item(
+            discord.ui.Button(
+                label=label, custom_id=BUTTON_PREFIX + line, style=discord.ButtonStyle.secondary
+            )
+        )
+    return view

@@ -27,7 +27,7 @@ from analytics.errors import UserInputError
 from analytics.metrics.targets import PRESETS
 from analytics.server.schedule import zone_names
 from analytics.services import Services
-from bot.render import NO_MENTIONS, to_embed
+from bot.render import NO_MENTIONS, buttons, to_embed
 from commands.parse import convert_options
 from commands.registry import MANAGE_SERVER_REFUSAL, execute
 from commands.reply import Reply
@@ -69,6 +69,12 @@ def can_manage(interaction: discord.Interaction) -> bool:
         return True  # a DM: the user's own private space
     perms = interaction.permissions
     return bool(perms.manage_guild or perms.administrator)
+
+
+def _choices(reply: Reply) -> dict[str, Any]:
+    """``view=`` with a button per offered command (two readings of a question), if any."""
+    view = buttons(reply.choices) if reply.choices else None
+    return {"view": view} if view is not None else {}
 
 
 class Runner:
@@ -177,7 +183,10 @@ class Runner:
                 except discord.HTTPException:
                     log.debug("could not delete the deferred response", exc_info=True)
                 await interaction.followup.send(
-                    embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+                    embed=rendered.embed,
+                    ephemeral=True,
+                    allowed_mentions=NO_MENTIONS,
+                    **_choices(reply),
                 )
                 return
             kwargs: dict[str, Any] = {

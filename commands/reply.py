@@ -39,6 +39,9 @@ class Reply:
     stale: bool = False
     #: One line shown above the reply (``/ask``: "Understood as `/returns …`").
     note: str = ""
+    #: Commands offered to pick from (a question with two readings): Discord shows a
+    #: button for each, the console prints them.
+    choices: tuple[str, ...] = ()
 
     @classmethod
     def error(cls, message: str, exit_code: int = 2) -> Reply:

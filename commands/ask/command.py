@@ -12,20 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from analytics.data.cache import Cache
-from commands.ask.frame import SPECS, Frame
-from commands.ask.interpret import Ambiguous, Outcome, Understood, interpret
+from analytics.errors import UserInputError
+from commands.ask.frame import SPECS, Command, Frame, frame_of
+from commands.ask.interpret import Ambiguous, Outcome, Refusal, Understood, interpret
 from commands.ask.memory import Conversations
 from commands.execute import execute
-from commands.parse import convert_options
+from commands.parse import convert_options, parse_invocation
 from commands.reply import Reply
 from commands.spec import CommandSpec, Context, Option
 
 #: Follow-up state of every (channel, user) this process has answered.
 CONVERSATIONS = Conversations()
+#: The question behind each answer the bot posted (by message id), for replies to it.
+ANSWERS = Conversations(window=timedelta(days=1))
 
 
 @dataclass(slots=True)
@@ -72,6 +76,8 @@ def understand(ctx: Context, question: str, previous: Frame | None = None) -> Ou
 def ask(ctx: Context, question: str, previous: Frame | None = None) -> Asked:
     """Interpret and answer; never raises. ``previous``: the frame a reply refers to, if
     any (else the asker's last question in this channel within 10 minutes is used)."""
+    if question.strip().startswith("/"):
+        return _typed(ctx, question)
     key = (ctx.channel_id, ctx.user_id)
     if previous is None:
         previous = CONVERSATIONS.get(key, ctx.clock())
@@ -82,8 +88,21 @@ def ask(ctx: Context, question: str, previous: Frame | None = None) -> Asked:
         # An error in shape (exit 2, only for the asker), asking which reading was meant.
         reply = Reply.error(outcome.message)
         reply.data = {**reply.data, "readings": [r.to_json() for r in outcome.readings]}
+        reply.choices = tuple(r.command.line for r in outcome.readings)
         return Asked(outcome, reply)
     return Asked(outcome, Reply.error(outcome.message))
+
+
+def _typed(ctx: Context, line: str) -> Asked:
+    """A command line given as the question (a button of two readings sends one): answered
+    as understood exactly so, and remembered for follow-ups like any question."""
+    try:
+        spec, name, options = parse_invocation(line, list(SPECS.values()))
+    except UserInputError as exc:
+        return Asked(Refusal(str(exc)), Reply.error(str(exc)))
+    command = Command(name, {k: str(v) for k, v in options.items()})
+    understood = Understood(command, frame_of(command))
+    return Asked(understood, answer(ctx, understood))
 
 
 def answer(ctx: Context, understood: Understood) -> Reply:

@@ -89,6 +89,26 @@ def merge(previous: Frame, new: Frame, replace_first: bool) -> Frame:
     )
 
 
+_INTENTS = {"compare": "returns", "returns": "returns"}
+_GROUP_OPTIONS = ("target", "left", "symbol", "vs", "right")
+
+
+def frame_of(command: Command) -> Frame:
+    """The frame a typed command would have come from (for follow-ups after a button)."""
+    opts = command.options
+    groups = tuple(
+        Group(opts[k], basket="," not in opts[k] and not any(c.isupper() for c in opts[k]))
+        for k in _GROUP_OPTIONS
+        if k in opts
+    )
+    period = {k: opts[k] for k in ("period", "start", "end") if k in opts}
+    mods = {k: opts[k] for k in DEFAULTS if k in opts}
+    intent = _INTENTS.get(command.name, command.name)
+    if command.name == "chart" and mods.get("style") == "drawdown":
+        intent = "drawdown"
+    return Frame(intent, groups, len(groups) > 1, period, mods, weak_chart=command.name == "chart")
+
+
 def to_command(frame: Frame) -> Command | tuple[Command, Command]:
     """The command for a frame, or two readings when it could mean either."""
     intent = frame.intent or ("chart" if frame.weak_chart else None)

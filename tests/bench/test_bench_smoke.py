@@ -27,6 +27,7 @@ GROUPS = {
     "6 burst",
     "7 scale",
     "8 process",
+    "9 ask",
 }
 
 

@@ -43,6 +43,9 @@ Public API of DiscordDouble (all coroutines run on the double's event loop):
       permissions=MEMBER_PERMISSIONS, subcommand=None, app_permissions=BOT_PERMISSIONS,
       locale="en-US", validate=True) -> InteractionHandle; guild_id=None sends it from a DM
   send_autocomplete(name, options, focused, ...) -> list of choices (the type 8 answer)
+  people writing (double.chat, see chat.py): post(content, user_id=, guild_id=None for a DM,
+      reply_to=StoredMessage, ping_reply=) dispatches MESSAGE_CREATE as Discord does (intents,
+      content only for mentions and DMs); wait_reply_to(message); click(message, custom_id)
   InteractionHandle: id, token, payload, requests, followups, messages, wait_callback(),
       wait_defer(), wait_followup(index=0), wait_followups(n), wait_original_edit(),
       wait_reply() -> StoredMessage, wait_choices()
@@ -78,6 +81,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .chat import Chat
 from .commands import CommandStore
 from .faults import Faults
 from .gateway import INVALID_SESSION, RECONNECT, Gateway
@@ -177,6 +181,7 @@ class DiscordDouble:
         self._interactions: dict[int, InteractionState] = {}
         self._tokens: dict[str, InteractionState] = {}
         self._rest = RestApi(self)
+        self.chat = Chat(self)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -402,6 +407,11 @@ class DiscordDouble:
         )
         return await handle.wait_choices(timeout)
 
+    def register_interaction(self, state: InteractionState) -> None:
+        """Make an interaction's callbacks and webhooks answerable (see chat.click too)."""
+        self._interactions[state.id] = state
+        self._tokens[state.token] = state
+
     async def _send(
         self,
         kind: int,
@@ -467,7 +477,6 @@ class DiscordDouble:
             app_permissions=app_permissions,
             locale=locale,
         )
-        self._interactions[state.id] = state
-        self._tokens[state.token] = state
+        self.register_interaction(state)
         await self.gateway.dispatch("INTERACTION_CREATE", state.payload, guild_id=guild_id)
         return InteractionHandle(self, state)

@@ -8,6 +8,8 @@ choices, ranges), so a test cannot send what no user could.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -302,12 +304,21 @@ class InteractionHandle:
         def visible() -> StoredMessage | None:
             return next((m for m in self.messages if not int(m.data.get("flags") or 0) & 128), None)
 
-        await self.double.requests.wait(
-            lambda r: visible() is not None,
-            timeout=timeout,
-            what=f"a visible reply to interaction {self.id}",
-        )
-        reply = visible()
+        # A request is logged before the double has answered (and stored) it, so waiting on
+        # the request log alone can miss the last message: poll the store as well.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (reply := visible()) is None and loop.time() < deadline:
+            with contextlib.suppress(TimeoutError):
+                await self.double.requests.wait(
+                    lambda r: visible() is not None,
+                    timeout=min(0.05, max(0.0, deadline - loop.time())),
+                    what=f"a visible reply to interaction {self.id}",
+                )
+        if reply is None:
+            await self.double.requests.wait(
+                lambda r: visible() is not None, timeout=0, what=f"a visible reply to {self.id}"
+            )
         assert reply is not None
         return reply
 

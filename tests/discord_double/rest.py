@@ -257,7 +257,11 @@ class RestApi:
         if error is not None:
             return error
         original = self._d.message(state.original_id) if state.original_id else None
-        if original is not None and int(original.data.get("flags") or 0) & LOADING:
+        if (
+            original is not None
+            and not original.deleted
+            and int(original.data.get("flags") or 0) & LOADING
+        ):
             # The first followup after a deferred response edits the "thinking" message.
             body = {**(record.json or {}), "flags": int(original.data["flags"]) & ~LOADING}
             message = self._d.store.edit(original, body, record.files)
@@ -290,7 +294,7 @@ class RestApi:
         fault = self._d.faults.channel_errors.get(channel_id)
         if fault is not None:
             return fault.status, fault.body
-        if self._d.channel_guild(channel_id) is None:
+        if self._d.channel_guild(channel_id) is None and not self._d.chat.is_dm_channel(channel_id):
             return 404, {"message": "Unknown Channel", "code": 10003}
         return None
 
@@ -314,10 +318,34 @@ class RestApi:
         error = message_error(record.json, record.files, size_limit=self._d.attachment_size_limit)
         if error is not None:
             return error
+        body = record.json or {}
+        reference = body.get("message_reference")
+        if reference is not None:
+            # Discord refuses a reply to a message that is not in this channel.
+            target = self._d.message(int(reference.get("message_id") or 0))
+            if target is None or target.channel_id != channel_id:
+                return 400, {
+                    "message": "Invalid Form Body",
+                    "code": 50035,
+                    "errors": {
+                        "message_reference": {
+                            "_errors": [
+                                {"code": "REPLIES_UNKNOWN_MESSAGE", "message": "Unknown message"}
+                            ]
+                        }
+                    },
+                }
         guild = self._d.channel_guild(channel_id)
         message = self._d.store.create(
-            channel_id, guild.id if guild else None, record.json or {}, record.files, kind="channel"
+            channel_id, guild.id if guild else None, body, record.files, kind="channel"
         )
+        if reference is not None:
+            message.data["message_reference"] = {
+                "type": 0,
+                "message_id": str(reference["message_id"]),
+                "channel_id": str(channel_id),
+            }
+            message.data["type"] = 19
         return 200, message.data
 
     async def _channel_message(self, record: RecordedRequest, params: dict[str, str]) -> Reply:
