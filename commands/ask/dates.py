@@ -140,16 +140,16 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             "range",
         ),
         (
+            rf"\b(?:since|from|after|starting) (?:the (?P<edge>start|beginning|end) of )?(?P<a>{_POINT})\b",
+            "since",
+        ),
+        (
             rf"\b(?:in|during|for|over|throughout) (?P<a>{_MONTH} \d{{4}}|{_MONTH})\b(?! \d)",
             "month",
         ),
         (
             rf"\b(?:in|during|for|over|throughout|of|calendar) (?:the year )?(?P<a>{_YEAR})\b(?!-)",
             "year",
-        ),
-        (
-            rf"\b(?:since|from|after|starting) (?:the (?P<edge>start|beginning|end) of )?(?P<a>{_POINT})\b",
-            "since",
         ),
         (rf"\b(?:on|as of|up to|until|through|at|to|ending|by) (?P<a>{_DATE})\b", "end"),
         (

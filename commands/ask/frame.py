@@ -130,7 +130,9 @@ def to_command(frame: Frame) -> Command | tuple[Command, Command]:
             )
         intent = "returns"
     if intent == "drawdown":
-        intent = "chart" if frame.weak_chart else "levels"
+        # A basket's drawdown is a chart; one symbol's is what /levels reports.
+        basket = len(groups) > 1 or not one.single_symbol
+        intent = "chart" if frame.weak_chart or basket else "levels"
         if intent == "chart":
             mods["style"] = "drawdown"
     if intent == "chart":

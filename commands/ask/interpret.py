@@ -121,11 +121,13 @@ def _interpret(
     unknown = [i.value for i in items if i.kind == "unknown"]
     if unknown and not any(i.kind in ("target", "cue") for i in items):
         return refusal("That doesn't look like a market question.")
-    if unknown:
-        return refusal(
-            f"I don't know '{shown(unknown[0])}' (not a basket, ticker or company I know)."
-        )
     frame = _frame(items, found.options)
+    suspect = _suspect(items)
+    if suspect is not None or (unknown and (not frame.groups or _one_sided(frame))):
+        return refusal(
+            f"I don't know '{shown(suspect or unknown[0])}' (not a basket, ticker or company "
+            "I know)."
+        )
     follow_up = previous is not None and (
         not frame.groups or text.startswith(_FOLLOW_UP_OPENERS) or _leading_versus(items)
     )
@@ -200,6 +202,24 @@ def _without_spans(tokens: list[Token], spans: list[tuple[int, int]]) -> list[To
     return kept
 
 
+def _suspect(items: list[Item]) -> str | None:
+    """An unknown word that stands where a target would (next to a target, a list joiner or
+    a comparison): it may be a company this bot does not know, so never skip it. Other
+    unknown words ("who won", "near") are chat, skipped when the question is otherwise
+    complete."""
+    for n, item in enumerate(items):
+        if item.kind != "unknown":
+            continue
+        for other in items[max(0, n - 1) : n] + items[n + 1 : n + 2]:
+            if other.kind in ("target", "join") or other.value in ("@vs", "@or"):
+                return item.value
+    return None
+
+
+def _one_sided(frame: Frame) -> bool:
+    return frame.versus and len(frame.groups) == 1
+
+
 def _leading_versus(items: list[Item]) -> bool:
     meaningful = [i for i in items if i.kind != "join"]
     return bool(meaningful) and meaningful[0].kind == "cue" and meaningful[0].value == "@vs"
@@ -219,7 +239,9 @@ def _frame(items: list[Item], period: dict[str, str]) -> Frame:
             current.clear()
 
     for item in items:
-        if item.kind == "target":
+        if item.kind == "join" and item.value == "with" and versus:
+            close()  # "compare SPY with QQQ": with separates the sides after a comparison
+        elif item.kind == "target":
             if item.basket:
                 close()
                 groups.append(Group(item.value, basket=True))

@@ -180,6 +180,7 @@ PHRASES: dict[str, str] = {
     "off its peak": "@levels",
     "off its high": "@levels",
     "off the high": "@levels",
+    "off the highs": "@levels",
     "off its highs": "@levels",
     "from its peak": "@levels",
     "from its high": "@levels",
@@ -315,6 +316,7 @@ FILLER: frozenset[str] = frozenset(
     last past previous year years month months week weeks day days since ago
     add added adding lose losing create created wipe wiped erase erased make made
     lol lmao haha btw bro guys folks mate yeah yes no
+    beginning start end near close off who won win winner fallen risen
     s 's ?
     """.split()
 )

@@ -62,6 +62,19 @@ def test_zero_width_characters_do_not_hide_a_ticker() -> None:
     assert line("how did the ma\u200cg 7 do\nytd") == "/returns target:mag7 period:ytd"
 
 
+def test_an_unknown_word_where_a_target_stands_is_never_skipped() -> None:
+    for question in (
+        "how did AAPL and tencent do this year",
+        "how did tencent do vs the mag7 this year",
+        "tencent vs the mag 7",
+    ):
+        assert "'tencent'" in refused(question)
+    # Chat words elsewhere are skipped when the question is complete.
+    assert line("titans or mag 7, who won this year?") == (
+        "/compare left:china-titans right:mag7 period:ytd"
+    )
+
+
 def test_server_baskets_and_lower_case_known_tickers() -> None:
     assert line("how did chips do ytd", baskets={"chips"}) == "/returns target:chips period:ytd"
     assert refused("how did chips do ytd").startswith("I don't know 'chips'")
