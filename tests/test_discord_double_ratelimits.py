@@ -51,11 +51,13 @@ async def test_more_than_fifty_requests_in_a_second_get_a_global_429() -> None:
     async with DiscordDouble() as double, aiohttp.ClientSession() as session:
         started = time.monotonic()
         # 51 different channel routes: no route bucket fills, only the global window.
-        answers = [
-            await post(session, double, f"/channels/{1400000000000000000 + i}", method="GET")
-            for i in range(51)
-        ]
+        first = await asyncio.gather(*(
+            post(session, double, f"/channels/{1400000000000000000 + i}", method="GET")
+            for i in range(50)
+        ))  # fmt: skip
+        last = await post(session, double, "/channels/1400000000000000050", method="GET")
         took = time.monotonic() - started
+        answers = [*first, last]
     assert took < 1.0, "the machine was too slow to send 51 requests in a second"
     assert [a[0] for a in answers[:50]] == [404] * 50  # unknown channels, but counted
     status, headers, body = answers[50]

@@ -35,42 +35,55 @@ async def test_the_pacer_holds_rate_plus_burst_in_any_second() -> None:
 
 
 def test_each_process_gets_its_share_of_the_token() -> None:
-    assert share_of_global_limit(1, 1) == BOT_REQUESTS_PER_SECOND == 45.0
-    assert share_of_global_limit(1, 2) == 22.5
-    assert share_of_global_limit(3, 4) == pytest.approx(33.75)
+    assert share_of_global_limit(1, 1) == BOT_REQUESTS_PER_SECOND == 40.0
+    assert share_of_global_limit(1, 2) == 20.0
+    assert share_of_global_limit(3, 4) == pytest.approx(30.0)
     # Two processes with one shard of two each stay under Discord's 50 together.
     assert 2 * share_of_global_limit(1, 2) <= 50
 
 
-async def post_to_every_channel(double: DiscordDouble, count: int, paced: bool) -> float:
+#: The test double's global limit, lowered so that even a loaded machine sends faster
+#: than it unpaced; the pacer keeps the same ratio to it as the real one to Discord's 50.
+LIMIT, RATE = 20, 16.0
+
+
+async def post_to_every_channel(
+    double: DiscordDouble, count: int, paced: bool
+) -> tuple[float, list[BaseException]]:
     client = discord.Client(intents=discord.Intents.none())
     if paced:
-        pace_requests(client.http, GlobalPacer(BOT_REQUESTS_PER_SECOND))
+        pace_requests(client.http, GlobalPacer(RATE))
     await client.login(double.token)
     try:
         started = time.monotonic()
         channels = [client.get_partial_messageable(GUILD + 1 + i) for i in range(count)]
-        await asyncio.gather(*(c.send(f"post {i}") for i, c in enumerate(channels)))
-        return time.monotonic() - started
+        sent = await asyncio.gather(
+            *(c.send(f"post {i}") for i, c in enumerate(channels)), return_exceptions=True
+        )
+        return time.monotonic() - started, [e for e in sent if isinstance(e, BaseException)]
     finally:
         await client.close()
 
 
 async def test_posts_to_many_channels_unpaced_hit_the_global_limit_paced_do_not() -> None:
-    count = 110
+    count = 60
     async with DiscordDouble(guilds=many_channels(count)) as double:
+        double.rate_limits.global_per_second = LIMIT
         with double.point_discord_py():
             await post_to_every_channel(double, count, paced=False)
             unpaced = double.rate_limits.global_429s
+            before = len([m for m in double.messages if m.kind == "channel"])
             double.rate_limits.recent.clear()
             double.rate_limits.global_429s = double.rate_limits.peak_per_second = 0
             await asyncio.sleep(1.0)
-            took = await post_to_every_channel(double, count, paced=True)
-    # discord.py alone learns of the global limit only from 429s (it then retries)...
+            took, failed = await post_to_every_channel(double, count, paced=True)
+    # discord.py alone learns of the global limit only from 429s (it retries, 5 tries at
+    # most: some posts may even be lost)...
     assert unpaced > 0
-    # ...paced, none: every post arrived, none refused, never more than 50 in a second.
+    assert failed == []
+    # ...paced, none: every post arrived, none refused, never more than the limit in a second.
     assert double.rate_limits.global_429s == 0 and double.rate_limits.route_429s == 0
-    assert double.rate_limits.peak_per_second <= 47
+    assert double.rate_limits.peak_per_second <= LIMIT
     posted = [m for m in double.messages if m.kind == "channel"]
-    assert len(posted) == 2 * count
-    assert took >= (count - 2) / BOT_REQUESTS_PER_SECOND * 0.9
+    assert len(posted) - before == count
+    assert took >= (count - 2) / RATE * 0.9

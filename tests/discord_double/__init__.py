@@ -30,7 +30,7 @@ the double's coroutines through ``await threaded.arun(coro)`` / ``threaded.run(c
 Public API of DiscordDouble (all coroutines run on the double's event loop):
   construction: DiscordDouble(token=, application_id=, bot_name=, guilds=[GuildSpec...],
       privileged_intents=0, shard_count=1, callback_deadline=3.0, attachment_size_limit=10 MiB,
-      rate_limits=True)
+      rate_limits=True, keep_files=True)
   start()/stop() or `async with`; api_base_url, gateway_url, resume_gateway_url, base_url;
       point_discord_py() (context manager; restores discord.py's URLs after); env()
   requests: EventLog of RecordedRequest (method, path relative to the API base, query,
@@ -156,6 +156,7 @@ class DiscordDouble:
         callback_deadline: float | None = 3.0,
         attachment_size_limit: int = 10 * 1024 * 1024,
         rate_limits: bool = True,
+        keep_files: bool = True,
         host: str = "127.0.0.1",
     ) -> None:
         self.token = token
@@ -177,6 +178,10 @@ class DiscordDouble:
         self.command_store = CommandStore(application_id, self.ids)
         self.faults = Faults()
         self.rate_limits = RateLimiter(enabled=rate_limits)
+        #: False: uploaded bytes are dropped once answered (sizes kept), for load runs of
+        #: thousands of posts with charts.
+        self.keep_files = keep_files
+        self._channel_index: dict[int, GuildSpec] = {}
         self.gateway = Gateway(self)
         self._interactions: dict[int, InteractionState] = {}
         self._tokens: dict[str, InteractionState] = {}
@@ -253,7 +258,14 @@ class DiscordDouble:
         return next((g for g in self.guilds if g.id == guild_id), None)
 
     def channel_guild(self, channel_id: int) -> GuildSpec | None:
-        return next((g for g in self.guilds if g.channel(channel_id) is not None), None)
+        """The guild holding the channel (indexed: a load run has thousands of channels)."""
+        known = self._channel_index.get(channel_id)
+        if known is not None and known.channel(channel_id) is not None:
+            return known
+        found = next((g for g in self.guilds if g.channel(channel_id) is not None), None)
+        if found is not None:
+            self._channel_index[channel_id] = found
+        return found
 
     def message(self, message_id: int | None) -> StoredMessage | None:
         return self.store.get(message_id)

@@ -93,11 +93,14 @@ class RateLimiter:
     def total_429s(self) -> int:
         return self.route_429s + self.global_429s
 
-    def check(self, method: str, path: str) -> tuple[FaultResponse | None, dict[str, str]]:
-        """For a bot-token request: (the 429 to answer, or None) and the headers to send."""
+    def check(
+        self, method: str, path: str, now: float | None = None
+    ) -> tuple[FaultResponse | None, dict[str, str]]:
+        """For a bot-token request that arrived at ``now`` (monotonic; default: now): the 429
+        to answer (or None), and the headers to send."""
         if not self.enabled:
             return None, {}
-        now = time.monotonic()
+        now = time.monotonic() if now is None else now
         self.checked += 1
         rule, match = _match(method, path)
         key = rule.key(method, path, match)
@@ -109,7 +112,8 @@ class RateLimiter:
             self.recent.popleft()
         if len(self.recent) >= self.global_per_second:
             self.global_429s += 1
-            retry = max(0.001, 1.0 - (now - self.recent[0]))
+            # Until the oldest request in the window leaves it, from the real current time.
+            retry = max(0.05, 1.0 - (time.monotonic() - self.recent[0]))
             return rate_limited(retry, is_global=True), {}
         if bucket.used >= bucket.limit:
             self.route_429s += 1

@@ -29,6 +29,12 @@ class RecordedFile:
     filename: str
     content_type: str
     data: bytes
+    #: The part's length; kept when a lean double drops ``data`` (see keep_files).
+    size: int = -1
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.data)
 
 
 @dataclass

@@ -131,6 +131,10 @@ class RestApi:
             return self._attachment(record)
         status, data, headers = await self._answer(request, record)
         record.status, record.response = status, data
+        if not self._d.keep_files:
+            record.body = b""
+            for file in record.files:
+                file.data = b""
         self._d.requests.append(record)
         if record.unknown_route:
             self._d.unknown_routes.append(record)
