@@ -1,23 +1,41 @@
-"""The services a command needs, built once per process and shared by every command."""
+"""The services a command needs, built once per process and shared by every command.
+
+Every store hangs here, built once: the market cache and the market data over it, the
+fundamentals and statements stores beside them, and the server store with the basket and subscription
+rules over it. One object of each per process is what lets, for example, a command's
+subscription change wake the scheduler's listener on the same :class:`SubscriptionStore`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from analytics.charts.renderer import ChartRenderer
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
+from analytics.data.fundamentals import FundamentalsStore
 from analytics.data.market import MarketData, utc_now
 from analytics.data.sources.base import Source
+from analytics.data.statements import StatementStore
 from analytics.server.baskets import BasketStore
+from analytics.server.sqlite_store import SQLiteServerStore
+from analytics.server.store import ServerStore
+from analytics.server.subscriptions import SubscriptionStore
 
 
 @dataclass(slots=True)
 class Services:
-    cache: Cache
+    #: Public market data, rebuildable (``MARKETBOT_CACHE``).
+    cache: MarketCache
+    #: Users' data (``MARKETBOT_DB``).
+    store: ServerStore
     market: MarketData
+    fundamentals: FundamentalsStore
+    statements: StatementStore
     baskets: BasketStore
+    subscriptions: SubscriptionStore
     clock: Callable[[], datetime] = utc_now
     started_at: datetime = field(default_factory=utc_now)
     #: Draws charts (in worker processes once started) and reuses identical PNGs.
@@ -25,13 +43,43 @@ class Services:
 
     @classmethod
     def build(
-        cls, cache: Cache, source: Source, clock: Callable[[], datetime] = utc_now
+        cls,
+        cache: MarketCache,
+        store: ServerStore,
+        source: Source,
+        clock: Callable[[], datetime] = utc_now,
     ) -> Services:
         market = MarketData(cache, source, clock=clock)
         return cls(
-            cache=cache, market=market, baskets=BasketStore(cache), clock=clock, started_at=clock()
+            cache=cache,
+            store=store,
+            market=market,
+            fundamentals=FundamentalsStore.beside(market),
+            statements=StatementStore.beside(market),
+            baskets=BasketStore(store),
+            subscriptions=SubscriptionStore(store),
+            clock=clock,
+            started_at=clock(),
         )
+
+    @classmethod
+    def open(
+        cls,
+        cache_path: Path | str,
+        db_path: Path | str,
+        source: Source,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Services:
+        """Open (creating or upgrading) the market cache and a SQLite server store."""
+        cache = MarketCache(cache_path)
+        try:
+            store = SQLiteServerStore(db_path)
+        except BaseException:
+            cache.close()
+            raise
+        return cls.build(cache, store, source, clock)
 
     def close(self) -> None:
         self.charts.stop_workers()
         self.cache.close()
+        self.store.close()

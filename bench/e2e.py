@@ -15,7 +15,6 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from analytics.data.cache import Cache
 from analytics.services import Services
 from bench.core import Figure, Samples
 from bench.discord_io import BurstResult, LagProbe, ask, measured_burst
@@ -35,12 +34,12 @@ async def running_bot(env: BenchEnv) -> AsyncIterator[tuple[MarketBot, ThreadedD
             settings = Settings(
                 source="yahoo",
                 yahoo_base_url=env.double.base_url,
-                db_path=env.workdir / "e2e-bot.sqlite3",  # only its command-sync state
+                db_path=env.workdir / "e2e-bot.sqlite3",  # no users' data; its command-sync state
                 discord_token=threaded.double.token,
                 log_dir=env.workdir / "logs",
                 chart_workers=os.cpu_count() or 1,  # as ``marketbot run`` defaults to
             )
-            services = Services.build(Cache(env.warm_db), env.source())
+            services = Services.open(env.warm_db, settings.db_path, env.source())
             # The single-command runs come from one user: lift the per-user cooldown.
             bot = MarketBot(
                 settings, services, cooldown=Cooldown(limit=1_000_000), guild_ready_timeout=0.05

@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
 from bench.core import Config
@@ -141,7 +140,9 @@ class BenchEnv:
         return self._sources[name]
 
     def services(self, db_name: str, source: str = "shared") -> Services:
-        return Services.build(Cache(self.workdir / db_name), self.source(source))
+        """Services on the market cache ``db_name`` (and a server store beside it)."""
+        cache = self.workdir / db_name
+        return Services.open(cache, cache.with_suffix(".server.sqlite3"), self.source(source))
 
     def warm_up(self, questions: list[str]) -> None:
         """Ask each question once, so the cache holds what the timed runs will read."""

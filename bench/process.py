@@ -3,7 +3,7 @@
 The process gets only environment settings (``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL``
 pointing at the Discord double in a thread of this process, ``DISCORD_TOKEN``,
 ``MARKETBOT_SOURCE=yahoo`` with ``MARKETBOT_YAHOO_BASE_URL`` at the Yahoo double, and
-``MARKETBOT_DB`` a copy of the warm cache) and runs in an empty folder, so no ``.env``
+``MARKETBOT_CACHE`` a copy of the warm cache) and runs in an empty folder, so no ``.env``
 applies. Measured:
 
 * start → READY: from spawning the process to the gateway IDENTIFY the double answers with
@@ -82,7 +82,8 @@ def child_env(env: BenchEnv, threaded: ThreadedDouble, db: Path, run_dir: Path) 
             "DISCORD_TOKEN": threaded.double.token,
             "MARKETBOT_SOURCE": "yahoo",
             "MARKETBOT_YAHOO_BASE_URL": env.double.base_url,
-            "MARKETBOT_DB": str(db),
+            "MARKETBOT_CACHE": str(db),
+            "MARKETBOT_DB": str(run_dir / "marketbot.sqlite3"),
             "MARKETBOT_LOG_DIR": str(run_dir / "logs"),
             "MARKETBOT_LOG_LEVEL": "INFO",
             "PYTHONPATH": str(Path(__file__).resolve().parents[1]),

@@ -17,10 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.sources.base import Bar, SymbolHistory
 from analytics.errors import SourceError
 from analytics.metrics.periods import EARLIEST
+from analytics.server.sqlite_store import SQLiteServerStore
 from analytics.services import Services
 from bench.core import Figure, Samples, time_ms
 from bench.env import END, BenchEnv, Parsed, check
@@ -64,8 +65,8 @@ def synthetic_bars(symbol: str, start: date, end: date) -> list[Bar]:
     return bars
 
 
-def build_cache(path: Path, symbols: list[str], years: int) -> Cache:
-    cache = Cache(path)
+def build_cache(path: Path, symbols: list[str], years: int) -> MarketCache:
+    cache = MarketCache(path)
     start = date(END.year - years, END.month, END.day)
     fetched_at = datetime.now(UTC)
     for symbol in symbols:
@@ -83,9 +84,15 @@ def scale_figures(env: BenchEnv) -> list[Figure]:
     question = Parsed.of(f"/returns target:{','.join(symbols)} period:1y end:{END.isoformat()}")
     whole = Parsed.of(f"/returns target:{','.join(symbols)} period:max end:{END.isoformat()}")
     small_source, big_source = RefusingSource(), RefusingSource()
-    small = Services.build(build_cache(env.workdir / "scale-1y.sqlite3", symbols, 1), small_source)
+    small = Services.build(
+        build_cache(env.workdir / "scale-1y.sqlite3", symbols, 1),
+        SQLiteServerStore(env.workdir / "scale-1y.server.sqlite3"),
+        small_source,
+    )
     big_cache = build_cache(env.workdir / "scale-big.sqlite3", symbols, cfg.scale_years)
-    big = Services.build(big_cache, big_source)
+    big = Services.build(
+        big_cache, SQLiteServerStore(env.workdir / "scale-big.server.sqlite3"), big_source
+    )
     try:
         stats = big_cache.stats()
         for _ in range(3):

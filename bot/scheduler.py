@@ -45,7 +45,7 @@ import discord
 
 from analytics.errors import MarketbotError
 from analytics.server.schedule import latest_slot, next_slot, shard_of
-from analytics.server.subscriptions import PostRecord, Subscription, store_for
+from analytics.server.subscriptions import PostRecord, Subscription
 from analytics.services import Services
 from bot.render import NO_MENTIONS, to_embed
 from bot.summary_memo import SummaryMemo, summary_key
@@ -147,7 +147,7 @@ class SummaryScheduler:
         config: SchedulerConfig | None = None,
     ) -> None:
         self.services = services
-        self.store = store_for(services.cache)
+        self.store = services.subscriptions
         self.poster = poster
         self.clock = clock or services.clock
         self.sleep = sleep

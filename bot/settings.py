@@ -8,6 +8,7 @@ ever read here and is hidden from ``repr`` so it cannot leak into logs.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from bot.shards import ShardPlan, shard_plan
 
 DEFAULT_DB = Path("data") / "marketbot.sqlite3"
 MAX_CHART_WORKERS = 16
+DEFAULT_CACHE = Path("data") / "cache.sqlite3"
+#: ``scheme:`` at the start of a value (two letters at least, so ``C:\`` stays a path).
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
 class SettingsError(UserInputError):
@@ -28,7 +32,10 @@ class SettingsError(UserInputError):
 @dataclass(frozen=True)
 class Settings:
     source: str = "yahoo"
+    #: The server store: users' baskets, subscriptions, posted slots.
     db_path: Path = DEFAULT_DB
+    #: The market cache: prices and fundamentals, rebuildable.
+    cache_path: Path = DEFAULT_CACHE
     yahoo_base_url: str | None = None
     discord_token: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
@@ -79,9 +86,17 @@ def load_settings(
             raise SettingsError(f"{name} must be a number (a Discord id), got {raw[:30]!r}.")
         return int(raw)
 
+    db_path = sqlite_file("MARKETBOT_DB", get("MARKETBOT_DB"), DEFAULT_DB)
+    cache_path = sqlite_file("MARKETBOT_CACHE", get("MARKETBOT_CACHE"), DEFAULT_CACHE)
+    if db_path.resolve() == cache_path.resolve():
+        raise SettingsError(
+            f"MARKETBOT_CACHE and MARKETBOT_DB are both {str(db_path)[:60]!r}: the market cache "
+            "may be deleted at any time, so it needs a file of its own."
+        )
     return Settings(
         source=source,
-        db_path=Path(get("MARKETBOT_DB") or DEFAULT_DB).expanduser(),
+        db_path=db_path,
+        cache_path=cache_path,
         yahoo_base_url=(get("MARKETBOT_YAHOO_BASE_URL") or "").rstrip("/") or None,
         discord_token=get("DISCORD_TOKEN"),
         dev_guild_id=integer("MARKETBOT_DEV_GUILD_ID"),
@@ -104,3 +119,26 @@ def _chart_workers(raw: str | None) -> int:
             f"(0 draws in the bot's own threads), got {raw[:30]!r}."
         )
     return int(raw)
+
+
+def sqlite_file(name: str, raw: str | None, default: Path) -> Path:
+    """The path a store setting names, or the one-line error saying what is accepted.
+
+    The one place that decides what a store setting may be: today a SQLite file path for
+    both. A URL (``postgresql://…``) is refused rather than taken for a folder named
+    ``postgresql:``; the message shows only its scheme, since a URL may carry a password.
+    """
+    if raw is None:
+        return default
+    url = _URL.match(raw)
+    if url:
+        raise SettingsError(
+            f"{name}: {url.group(1)}: URLs are not accepted; use a path to a SQLite file "
+            f"(default {default})."
+        )
+    path = Path(raw).expanduser()
+    if path.is_dir():
+        raise SettingsError(
+            f"{name}: {raw[:60]!r} is a folder; use a path to a SQLite file (default {default})."
+        )
+    return path

@@ -1,8 +1,7 @@
-"""Build the services (cache, source, market) a process needs from its settings."""
+"""Build the services (stores, source, market) a process needs from its settings."""
 
 from __future__ import annotations
 
-from analytics.data.cache import Cache
 from analytics.data.sources.base import Source
 from analytics.services import Services
 from bot.settings import Settings
@@ -20,4 +19,4 @@ def make_source(settings: Settings) -> Source:
 
 
 def build_services(settings: Settings) -> Services:
-    return Services.build(Cache(settings.db_path), make_source(settings))
+    return Services.open(settings.cache_path, settings.db_path, make_source(settings))

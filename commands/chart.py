@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.charts.themes import THEME_NAMES
-from analytics.data.fundamentals import store_for
-from analytics.data.statements import statements_for
 from analytics.metrics.chartdata import STYLES, ChartData, chart_data
 from analytics.metrics.pe_history import PeChartData, pe_chart_data
 from analytics.metrics.text import pct
@@ -115,8 +113,8 @@ def run_chart(ctx: Context, options: dict[str, Any]) -> Reply:
         services = ctx.services
         pe = pe_chart_data(
             services.market,
-            store_for(services, ctx.clock),
-            statements_for(services, ctx.clock),
+            services.fundamentals,
+            services.statements,
             target,
             period,
             vs=vs,

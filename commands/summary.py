@@ -28,7 +28,7 @@ from analytics.server.schedule import (
     parse_timezone,
     utc_text,
 )
-from analytics.server.subscriptions import MAX_BASKETS, PostRecord, Subscription, store_for
+from analytics.server.subscriptions import MAX_BASKETS, PostRecord, Subscription
 from analytics.services import Services
 from commands.reply import Field, Reply, footer, notes_field, pts, table, tone_of
 from commands.spec import CommandSpec, Context, GroupSpec, Option
@@ -65,15 +65,6 @@ def parse_baskets(services: Services, guild_id: int, text: str | None) -> list[T
             raise services.baskets.unknown(guild_id, name[:32])
         targets.append(Target(basket.name, basket.members, "server", basket.name))
     return targets
-
-
-def _fundamentals(services: Services) -> Any:
-    """The fundamentals store when the project has one (valuation degrades to n/a)."""
-    try:
-        from analytics.data.fundamentals import store_for as fundamentals_store
-    except ImportError:  # pragma: no cover
-        return None
-    return fundamentals_store(services)
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -141,7 +132,7 @@ def build_summary_reply(
     text = ",".join(baskets) if isinstance(baskets, list | tuple) else baskets
     targets = parse_baskets(services, guild_id, text)
     summary = compute_summary(
-        services.market, targets, as_of=as_of, fundamentals=_fundamentals(services)
+        services.market, targets, as_of=as_of, fundamentals=services.fundamentals
     )
     return summary_reply(summary, services.charts.summary_png(summary) if want_image else None)
 
@@ -174,7 +165,7 @@ def run_subscribe(ctx: Context, options: dict[str, Any]) -> Reply:
         minute,
         parse_timezone(options.get("timezone", DEFAULT_TZ)),
     )
-    store = store_for(ctx.services.cache)
+    store = ctx.services.subscriptions
     sub = store.add(
         ctx.guild_id, options["channel"], [t.label for t in targets], rule, ctx.user_id,
         ctx.clock(),
@@ -200,7 +191,7 @@ def run_subscribe(ctx: Context, options: dict[str, Any]) -> Reply:
 
 
 def run_list(ctx: Context, options: dict[str, Any]) -> Reply:
-    store = store_for(ctx.services.cache)
+    store = ctx.services.subscriptions
     subs = store.list(ctx.guild_id)
     fields, data = [], []
     for sub in subs[:24]:
@@ -229,7 +220,7 @@ def run_list(ctx: Context, options: dict[str, Any]) -> Reply:
 
 
 def run_unsubscribe(ctx: Context, options: dict[str, Any]) -> Reply:
-    sub = store_for(ctx.services.cache).remove(ctx.guild_id, int(options["id"]))
+    sub = ctx.services.subscriptions.remove(ctx.guild_id, int(options["id"]))
     return Reply(
         title=f"Unsubscribed: weekly summary #{sub.id}",
         description=f"No more summaries of {' vs '.join(sub.baskets)} in <#{sub.channel_id}>.",
@@ -245,7 +236,7 @@ def run_preview(ctx: Context, options: dict[str, Any]) -> Reply:
 
 
 def run_send(ctx: Context, options: dict[str, Any]) -> Reply:
-    store = store_for(ctx.services.cache)
+    store = ctx.services.subscriptions
     sub = store.owned(ctx.guild_id, int(options["id"]))
     if not store.has_listeners:
         raise UserInputError(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analytics.data.fundamentals import store_for
-from analytics.data.statements import statements_for
 from analytics.data.symbols import normalize_symbol
 from analytics.errors import UserInputError
 from analytics.metrics.levels import LevelsResult, compute_levels
@@ -142,11 +140,11 @@ def on_date(ctx: Context, text: str | None) -> date | None:
 
 
 def run_valuation(ctx: Context, options: dict[str, Any]) -> Reply:
-    store = store_for(ctx.services, ctx.clock)
+    store = ctx.services.fundamentals
     market = ctx.services.market
     day = on_date(ctx, options.get("on"))
     if day is not None:
-        statements = statements_for(ctx.services, ctx.clock)
+        statements = ctx.services.statements
 
         def compute(text: str) -> ValuationResult:
             return compute_valuation_on(market, store, statements, resolve(ctx, text), day)
@@ -251,9 +249,7 @@ def marketcap_table(result: MarketCapResult, limit: int = 25) -> str:
 def run_marketcap(ctx: Context, options: dict[str, Any]) -> Reply:
     period = period_from(ctx, options)
     target = resolve(ctx, options["target"])
-    result = compute_marketcap(
-        ctx.services.market, store_for(ctx.services, ctx.clock), target, period
-    )
+    result = compute_marketcap(ctx.services.market, ctx.services.fundamentals, target, period)
     total = result.total_change_usd
     verb = "added" if total >= 0 else "lost"
     fields = [

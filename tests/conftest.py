@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
 from tests.pg_server import PostgresServer
@@ -47,7 +46,9 @@ def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
     fixed clock; the source is a :class:`RecordingSource`, so tests can count calls via
     ``services.market.source.calls``."""
     source = RecordingSource(CsvFolderSource(MARKET_DATA))
-    built = Services.build(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
+    built = Services.open(
+        tmp_path / "cache.sqlite3", tmp_path / "marketbot.sqlite3", source, clock=clock
+    )
     yield built
     built.close()
 

@@ -6,7 +6,7 @@ eagerly, while fundamentals change once a quarter. So an answer is kept for ``tt
 the reason — the same contract as prices in :mod:`analytics.data.market`.
 
 A local CSV folder's ``fundamentals.json`` is cheap to read and edited by hand, so
-:func:`store_for` gives it a zero TTL: it is read on every question (an edit shows at
+:meth:`FundamentalsStore.beside` gives it a zero TTL: it is read on every question (an edit shows at
 once) and the cache is only the fallback when the file becomes unreadable.
 
 "The source has nothing for this symbol" (``fetch_info`` returned ``None``) is a valid
@@ -21,22 +21,17 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analytics.data.breaker import CircuitBreaker
-from analytics.data.cache import Cache
-from analytics.errors import RateLimitedError, SourceError
-from analytics.data.market import utc_now
+from analytics.data.cache import MarketCache
+from analytics.data.market import MarketData, utc_now
 from analytics.data.sources.base import Source
-
-if TYPE_CHECKING:
-    from analytics.services import Services
+from analytics.errors import RateLimitedError, SourceError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(hours=24)
-#: One fetch decision at a time per process, so two questions never fetch a symbol twice.
-_FETCH_LOCK = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -98,11 +93,15 @@ class _Row:
 
 
 class FundamentalsStore:
-    """Fundamentals of symbols from one source, through the SQLite cache."""
+    """Fundamentals of symbols from one source, through the market cache.
+
+    A process has one (on :class:`~analytics.services.Services`), so its lock makes one
+    fetch decision at a time and two questions never fetch a symbol twice.
+    """
 
     def __init__(
         self,
-        cache: Cache,
+        cache: MarketCache,
         source: Source,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -114,6 +113,23 @@ class FundamentalsStore:
         self.clock = clock
         self.ttl = ttl
         self.breaker = breaker or CircuitBreaker(clock)
+        self._fetch_lock = threading.Lock()
+
+    @classmethod
+    def beside(cls, market: MarketData) -> FundamentalsStore:
+        """The store that shares the market's cache, source, clock and circuit breaker.
+
+        The source says how long its answers keep (``info_ttl``: zero for a CSV folder, read
+        on every question); otherwise they are cached for 24 hours.
+        """
+        ttl = getattr(market.source, "info_ttl", None)
+        return cls(
+            market.cache,
+            market.source,
+            clock=market.clock,
+            ttl=DEFAULT_TTL if ttl is None else ttl,
+            breaker=market.breaker,
+        )
 
     # -- cache rows -------------------------------------------------------------------------
     def cached(self, symbol: str) -> _Row | None:
@@ -124,17 +140,22 @@ class FundamentalsStore:
         )
         if row is None:
             return None
-        info = json.loads(row[0]) if row[0] is not None else None
-        return _Row(info if isinstance(info, dict) else None, datetime.fromisoformat(row[1]))
+        info = json.loads(row["info"]) if row["info"] is not None else None
+        return _Row(
+            info if isinstance(info, dict) else None, datetime.fromisoformat(row["fetched_at"])
+        )
 
     def _save(self, symbol: str, info: dict[str, Any] | None, now: datetime) -> None:
         payload = None if info is None else json.dumps(info, default=str, allow_nan=False)
-        with self.cache.transaction() as conn:
-            conn.execute(
-                "INSERT INTO fundamentals (symbol, info, fetched_at, source) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(symbol) DO UPDATE SET info = excluded.info, "
-                "fetched_at = excluded.fetched_at, source = excluded.source",
-                (symbol, payload, now.isoformat(), getattr(self.source, "label", "")),
+        with self.cache.transaction():
+            self.cache.db["fundamentals"].upsert(
+                {
+                    "symbol": symbol,
+                    "info": payload,
+                    "fetched_at": now.isoformat(),
+                    "source": getattr(self.source, "label", ""),
+                },
+                pk="symbol",
             )
 
     # -- public -----------------------------------------------------------------------------
@@ -148,7 +169,7 @@ class FundamentalsStore:
         lengthen Yahoo's ban); they are served from the cache, marked stale.
         """
         out: dict[str, Fundamentals] = {}
-        with _FETCH_LOCK:
+        with self._fetch_lock:
             blocked: str | None = None
             for symbol in dict.fromkeys(symbols):
                 now = self.clock()
@@ -198,19 +219,3 @@ def _clean(info: dict[str, Any] | None) -> dict[str, Any] | None:
         out[str(key)] = value
     return out
 
-
-def store_for(services: Services, clock: Callable[[], datetime] | None = None) -> FundamentalsStore:
-    """The store for a process's services: shares the market's cache, source and breaker.
-
-    The source says how long its answers keep (``info_ttl``: zero for a CSV folder, read
-    on every question); otherwise they are cached for 24 hours.
-    """
-    market = services.market
-    ttl = getattr(market.source, "info_ttl", None)
-    return FundamentalsStore(
-        services.cache,
-        market.source,
-        clock=clock or services.clock,
-        ttl=DEFAULT_TTL if ttl is None else ttl,
-        breaker=market.breaker,
-    )

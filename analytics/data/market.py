@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from analytics.data.breaker import CircuitBreaker
-from analytics.data.cache import Cache, FetchRecord
+from analytics.data.cache import FetchRecord, MarketCache
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.sources.base import Bar, Source, SymbolHistory
 from analytics.data.series import History, Problem, ProblemKind, Series
@@ -81,7 +81,7 @@ class MarketData:
 
     def __init__(
         self,
-        cache: Cache,
+        cache: MarketCache,
         source: Source,
         *,
         clock: Callable[[], datetime] = utc_now,

@@ -1,13 +1,25 @@
-"""The cache's schema, as an ordered list of migrations.
+"""The market cache's schema, as an ordered list of migrations.
 
-Each migration runs once, inside a transaction, and bumps ``PRAGMA user_version``. Add new
-tables by appending a migration; never edit one that has shipped.
+Each migration runs once, inside the write transaction that opens the file, and bumps
+``PRAGMA user_version`` (see :meth:`analytics.data.sqlite.SQLiteFile.migrate`). Add tables
+by appending a migration; never edit one that has shipped.
+
+Everything here is public market data that can be fetched again: deleting the file loses
+nothing but the time to refetch it. Users' data (baskets, subscriptions, the summary
+ledger) lives in the server store, whose migrations are :mod:`analytics.server.migrations`.
+
+Until the split, one file held both (its ``user_version`` 4, or 5 with ``statements``, was
+this list and the server store's interleaved); :mod:`analytics.server.sqlite_store` adopts such a file as the server
+store and drops its market tables, which the cache then refetches.
 """
 
 from __future__ import annotations
 
+#: The market tables a combined file of the old release holds (dropped on adoption).
+MARKET_TABLES = ("bars", "fetches", "symbols", "fundamentals", "actions", "statements")
+
 MIGRATIONS: list[str] = [
-    # 1: prices, what was fetched when, symbol metadata, per-server baskets.
+    # 1: prices, what was fetched when, symbol metadata, fundamentals, splits and dividends.
     """
     CREATE TABLE bars (
         symbol TEXT NOT NULL,
@@ -35,66 +47,15 @@ MIGRATIONS: list[str] = [
         last_error_kind TEXT,
         last_error_at TEXT
     );
-    CREATE TABLE baskets (
-        guild_id INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        members TEXT NOT NULL,        -- JSON list of symbols
-        created_by INTEGER,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (guild_id, name)
-    );
-    """,
-    # 2: company fundamentals (yfinance ``.info`` or fundamentals.json), one row per symbol.
-    """
+    -- company fundamentals (yfinance ``.info`` or fundamentals.json), one row per symbol.
     CREATE TABLE fundamentals (
         symbol TEXT PRIMARY KEY,
         info TEXT,                    -- JSON in .info field names, NULL: the source has none
         fetched_at TEXT NOT NULL,     -- UTC ISO timestamp of the last successful fetch
         source TEXT                   -- the source's label
     );
-    """,
-    # 3: weekly summary subscriptions, and one row per (subscription, slot) ever claimed:
-    # the UNIQUE pair, inserted inside BEGIN IMMEDIATE, is what makes each slot post once.
-    """
-    CREATE TABLE summary_subscriptions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        guild_id INTEGER NOT NULL,
-        channel_id INTEGER NOT NULL,
-        baskets TEXT NOT NULL,        -- JSON list of basket names (presets or the server's)
-        weekday INTEGER NOT NULL,     -- 0 = Monday
-        hour INTEGER NOT NULL,        -- wall-clock time in ``timezone``
-        minute INTEGER NOT NULL,
-        timezone TEXT NOT NULL,       -- IANA name
-        created_by INTEGER,
-        created_at TEXT NOT NULL,     -- UTC ISO timestamps
-        active_since TEXT NOT NULL,   -- slots before this instant are never posted
-        failed_weeks INTEGER NOT NULL DEFAULT 0,
-        paused_at TEXT,
-        paused_reason TEXT,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX summary_subscriptions_guild ON summary_subscriptions(guild_id);
-    CREATE TABLE summary_posts (
-        subscription_id INTEGER NOT NULL
-            REFERENCES summary_subscriptions(id) ON DELETE CASCADE,
-        slot_utc TEXT NOT NULL,       -- the slot's instant, UTC ISO to the second
-        kind TEXT NOT NULL,           -- weekly | manual (/summary send)
-        claimed_by TEXT,              -- worker that owns the slot while status = claimed
-        claimed_at TEXT,
-        status TEXT NOT NULL,         -- claimed | retry | posted | failed | skipped
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at TEXT,         -- for status = retry
-        message_id INTEGER,
-        error TEXT,
-        updated_at TEXT NOT NULL,
-        UNIQUE (subscription_id, slot_utc)
-    );
-    CREATE INDEX summary_posts_status ON summary_posts(status);
-    """,
-    # 4: splits and dividends whose back-adjustment the cached bars already carry (see
-    # analytics.data.market): a source reporting one of these again is no news.
-    """
+    -- splits and dividends whose back-adjustment the cached bars already carry (see
+    -- analytics.data.market): a source reporting one of these again is no news.
     CREATE TABLE actions (
         symbol TEXT NOT NULL,
         day TEXT NOT NULL,            -- exchange-local date the source reported it on
@@ -102,7 +63,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (symbol, day)
     ) WITHOUT ROWID;
     """,
-    # 5: income statements (quarterly and annual periods) per symbol: settled data, fetched
+    # 2: income statements (quarterly and annual periods) per symbol: settled data, fetched
     # once and again only after the next report is due (analytics.data.statements).
     """
     CREATE TABLE statements (

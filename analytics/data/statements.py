@@ -23,16 +23,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analytics.data.breaker import CircuitBreaker
-from analytics.data.cache import Cache
-from analytics.data.market import utc_now
+from analytics.data.cache import MarketCache
+from analytics.data.market import MarketData, utc_now
 from analytics.data.sources.base import Source
 from analytics.errors import RateLimitedError, SourceError
-
-if TYPE_CHECKING:
-    from analytics.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +39,6 @@ REPORT_LAG = timedelta(days=45)
 NEXT_REPORT = timedelta(days=92) + REPORT_LAG
 #: Once due, ask again at most this often until a newer period appears.
 RETRY = timedelta(days=1)
-_FETCH_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +117,15 @@ def parse_periods(payload: dict[str, Any] | None) -> tuple[list[Period], list[Pe
 
 
 class StatementStore:
-    """Statements of symbols from one source, through the SQLite cache (module docstring)."""
+    """Statements of symbols from one source, through the market cache (module docstring).
+
+    A process has one (on :class:`~analytics.services.Services`); its lock makes one fetch
+    decision at a time, so two questions never fetch a symbol twice.
+    """
 
     def __init__(
         self,
-        cache: Cache,
+        cache: MarketCache,
         source: Source,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -137,6 +137,12 @@ class StatementStore:
         self.breaker = breaker or CircuitBreaker(clock)
         ttl = getattr(source, "info_ttl", None)
         self.always_fetch = isinstance(ttl, timedelta) and ttl <= timedelta(0)
+        self._fetch_lock = threading.Lock()
+
+    @classmethod
+    def beside(cls, market: MarketData) -> StatementStore:
+        """The store that shares the market's cache, source, clock and circuit breaker."""
+        return cls(market.cache, market.source, clock=market.clock, breaker=market.breaker)
 
     def _row(self, symbol: str) -> tuple[dict[str, Any] | None, datetime, date | None] | None:
         row = (
@@ -149,26 +155,23 @@ class StatementStore:
         )
         if row is None:
             return None
-        payload = json.loads(row[0]) if row[0] is not None else None
-        latest = date.fromisoformat(row[2]) if row[2] else None
-        return payload, datetime.fromisoformat(row[1]), latest
+        payload = json.loads(row["periods"]) if row["periods"] is not None else None
+        latest = date.fromisoformat(row["latest_end"]) if row["latest_end"] else None
+        return payload, datetime.fromisoformat(row["fetched_at"]), latest
 
     def _save(self, symbol: str, payload: dict[str, Any] | None, now: datetime) -> None:
         quarterly, annual = parse_periods(payload)
         ends = [p.end for p in quarterly + annual]
-        with self.cache.transaction() as conn:
-            conn.execute(
-                "INSERT INTO statements (symbol, periods, latest_end, fetched_at, source) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET "
-                "periods = excluded.periods, latest_end = excluded.latest_end, "
-                "fetched_at = excluded.fetched_at, source = excluded.source",
-                (
-                    symbol,
-                    None if payload is None else json.dumps(payload, allow_nan=False),
-                    max(ends).isoformat() if ends else None,
-                    now.isoformat(),
-                    getattr(self.source, "label", ""),
-                ),
+        with self.cache.transaction():
+            self.cache.db["statements"].upsert(
+                {
+                    "symbol": symbol,
+                    "periods": None if payload is None else json.dumps(payload, allow_nan=False),
+                    "latest_end": max(ends).isoformat() if ends else None,
+                    "fetched_at": now.isoformat(),
+                    "source": getattr(self.source, "label", ""),
+                },
+                pk="symbol",
             )
 
     def _fresh(self, fetched_at: datetime, latest: date | None, now: datetime) -> bool:
@@ -181,7 +184,7 @@ class StatementStore:
     def get_many(self, symbols: Iterable[str]) -> dict[str, Statements]:
         out: dict[str, Statements] = {}
         fetch = getattr(self.source, "fetch_statements", None)
-        with _FETCH_LOCK:
+        with self._fetch_lock:
             blocked: str | None = None
             for symbol in dict.fromkeys(symbols):
                 now = self.clock()
@@ -228,12 +231,3 @@ def _fallback(
     stale.stale, stale.stale_reason = True, reason
     return stale
 
-
-def statements_for(
-    services: Services, clock: Callable[[], datetime] | None = None
-) -> StatementStore:
-    """The store for a process's services: the market's cache, source and breaker."""
-    market = services.market
-    return StatementStore(
-        services.cache, market.source, clock=clock or services.clock, breaker=market.breaker
-    )

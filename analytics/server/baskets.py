@@ -1,34 +1,25 @@
-"""Baskets: the presets, per-server custom baskets in SQLite, and resolving a ``target``.
+"""Baskets: the presets, per-server custom baskets, and resolving a ``target``.
 
 A target is a basket name (preset or this server's) or a comma-separated list of up to 25
-symbols. Server baskets live in the cache database keyed by Discord guild id; the console
-acts as one local server (guild id 0).
+symbols. Server baskets live in the server store (:mod:`analytics.server.store`, never in
+the market cache) keyed by Discord guild id; the console acts as one local server (guild
+id 0).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from analytics.data.cache import Cache
 from analytics.data.symbols import MAX_SYMBOLS, _printable, parse_symbol_list
 from analytics.errors import UserInputError
 from analytics.metrics.targets import PRESETS, Target
+from analytics.server.records import Basket
+from analytics.server.store import ServerStore
 
 NAME_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 CONSOLE_GUILD = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Basket:
-    guild_id: int
-    name: str
-    members: tuple[str, ...]
-    created_by: int | None
-    updated_at: str
 
 
 def validate_name(text: str) -> str:
@@ -46,32 +37,16 @@ def validate_name(text: str) -> str:
 
 
 class BasketStore:
-    """Per-server baskets in the cache database."""
+    """Per-server baskets: the rules and messages, over the server store."""
 
-    def __init__(self, cache: Cache) -> None:
-        self.cache = cache
+    def __init__(self, store: ServerStore) -> None:
+        self.store = store
 
     def get(self, guild_id: int, name: str) -> Basket | None:
-        row = (
-            self.cache.connection()
-            .execute(
-                "SELECT guild_id, name, members, created_by, updated_at FROM baskets "
-                "WHERE guild_id = ? AND name = ?",
-                (guild_id, name.strip().lower()),
-            )
-            .fetchone()
-        )
-        if not row:
-            return None
-        return Basket(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4])
+        return self.store.basket(guild_id, name.strip().lower())
 
     def list(self, guild_id: int) -> list[Basket]:
-        rows = self.cache.connection().execute(
-            "SELECT guild_id, name, members, created_by, updated_at FROM baskets "
-            "WHERE guild_id = ? ORDER BY name",
-            (guild_id,),
-        )
-        return [Basket(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4]) for r in rows]
+        return self.store.baskets(guild_id)
 
     def names(self, guild_id: int) -> list[str]:
         return [b.name for b in self.list(guild_id)]
@@ -80,20 +55,13 @@ class BasketStore:
         self, guild_id: int, name: str, members: list[str], user_id: int | None, now: datetime
     ) -> Basket:
         name = validate_name(name)
-        with self.cache.transaction() as conn:
-            if conn.execute(
-                "SELECT 1 FROM baskets WHERE guild_id = ? AND name = ?", (guild_id, name)
-            ).fetchone():
-                raise UserInputError(
-                    f"A basket named '{name}' already exists on this server; "
-                    "use /basket add or pick another name."
-                )
-            conn.execute(
-                "INSERT INTO baskets (guild_id, name, members, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, name, json.dumps(members), user_id, now.isoformat(), now.isoformat()),
+        basket = Basket(guild_id, name, tuple(members), user_id, now.isoformat())
+        if not self.store.insert_basket(basket, now):
+            raise UserInputError(
+                f"A basket named '{name}' already exists on this server; "
+                "use /basket add or pick another name."
             )
-        return Basket(guild_id, name, tuple(members), user_id, now.isoformat())
+        return basket
 
     def update_members(
         self,
@@ -105,30 +73,17 @@ class BasketStore:
         """Apply ``change(old_members) -> new_members`` atomically."""
         name = name.strip().lower()
         refuse_preset(name)
-        with self.cache.transaction() as conn:
-            row = conn.execute(
-                "SELECT members, created_by FROM baskets WHERE guild_id = ? AND name = ?",
-                (guild_id, name),
-            ).fetchone()
-            if not row:
-                raise self.unknown(guild_id, name)
-            members = change(list(json.loads(row[0])))
-            conn.execute(
-                "UPDATE baskets SET members = ?, updated_at = ? WHERE guild_id = ? AND name = ?",
-                (json.dumps(members), now.isoformat(), guild_id, name),
-            )
-        return Basket(guild_id, name, tuple(members), row[1], now.isoformat())
+        basket = self.store.update_basket(guild_id, name, change, now)
+        if basket is None:
+            raise self.unknown(guild_id, name)
+        return basket
 
     def delete(self, guild_id: int, name: str) -> None:
         name = name.strip().lower()
         if name in PRESETS:
             raise UserInputError(f"'{name}' is a preset basket and cannot be deleted.")
-        with self.cache.transaction() as conn:
-            cur = conn.execute(
-                "DELETE FROM baskets WHERE guild_id = ? AND name = ?", (guild_id, name)
-            )
-            if cur.rowcount == 0:
-                raise self.unknown(guild_id, name)
+        if not self.store.delete_basket(guild_id, name):
+            raise self.unknown(guild_id, name)
 
     def unknown(self, guild_id: int, name: str) -> UserInputError:
         names = self.names(guild_id)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
 from bot.app import MarketBot
@@ -42,12 +41,13 @@ async def start_bot(
     settings = Settings(
         source=f"csv:{folder}",
         db_path=tmp_path / db_name,
+        cache_path=tmp_path / "cache.sqlite3",
         discord_token=double.token,
         dev_guild_id=dev_guild,
         log_dir=tmp_path / "logs",
     )
-    services = Services.build(
-        Cache(settings.db_path), CsvFolderSource(folder), clock=Clock(FIXED_NOW)
+    services = Services.open(
+        settings.cache_path, settings.db_path, CsvFolderSource(folder), clock=Clock(FIXED_NOW)
     )
     bot = MarketBot(
         settings, services, cooldown=cooldown or Cooldown(limit=1000), guild_ready_timeout=0.05

@@ -73,6 +73,8 @@ async def test_close_finishes_and_closes_the_database(tmp_path: Path) -> None:
         assert handle.followups, "the in-flight answer was lost at shutdown"
         with pytest.raises(RuntimeError):
             bot.services.cache.connection()
+        with pytest.raises(RuntimeError):
+            bot.services.store.file.connection()  # type: ignore[attr-defined]
 
 
 def test_run_without_token_explains_and_exits_2(tmp_path: Path) -> None:

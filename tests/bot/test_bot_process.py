@@ -25,6 +25,7 @@ def bot_env(double_env: dict[str, str], token: str, tmp_path: Path, **extra: str
         DISCORD_TOKEN=token,
         MARKETBOT_SOURCE=f"csv:{MARKET_DATA.resolve()}",
         MARKETBOT_DB=str(tmp_path / "bot.sqlite3"),
+        MARKETBOT_CACHE=str(tmp_path / "cache.sqlite3"),
         MARKETBOT_LOG_DIR=str(tmp_path / "logs"),
         **extra,
     )

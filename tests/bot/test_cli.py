@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from bot.cli import main
 from tests.real_data import MARKET_DATA, MEMBER_KEYS, RETURNS_KEYS, on_or_before
 from tests.real_data import rows as csv_closes
@@ -39,9 +39,10 @@ class Run:
         return json.loads(self.out)
 
 
-def environment(db: Path, source: str) -> dict[str, str]:
+def environment(cache: Path, source: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MARKETBOT_", "DISCORD_"))}
-    env.update(MARKETBOT_SOURCE=source, MARKETBOT_DB=str(db))
+    server = cache.with_suffix(".server.sqlite3")
+    env.update(MARKETBOT_SOURCE=source, MARKETBOT_CACHE=str(cache), MARKETBOT_DB=str(server))
     return env
 
 
@@ -76,7 +77,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     """Every subprocess case, started at once, each with its own database in a tmp dir."""
     tmp = tmp_path_factory.mktemp("cli")
     damaged = tmp / "damaged.sqlite3"
-    Cache(damaged).close()
+    MarketCache(damaged).close()
     conn = sqlite3.connect(damaged)
     conn.execute("DROP TABLE bars")  # a damaged cache: the command itself fails inside
     conn.commit()
@@ -173,6 +174,7 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
             monkeypatch.delenv(key)
     monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{MARKET_DATA}")
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "console.sqlite3"))
+    monkeypatch.setenv("MARKETBOT_CACHE", str(tmp_path / "console-cache.sqlite3"))
 
     def ask(*args: str) -> Run:
         code = main(["ask", *args])
@@ -250,6 +252,32 @@ def test_a_broken_source_file_serves_the_cache_marked_stale(
 
 def test_an_unusable_database_path_is_one_line(console, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path))  # a directory, not a database file
+    result = console("/basket list")
+    # A bad setting now: refused at start, naming the setting and what is accepted.
+    line = assert_one_line_error(result, 2)
+    assert "MARKETBOT_DB" in line and "is a folder; use a path to a SQLite file" in line
+    assert list(tmp_path.glob("*.sqlite3")) == []  # nothing was created beside it
+
+
+def test_a_database_url_is_refused_at_start_and_creates_nothing(
+    console, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("MARKETBOT_DB", "postgresql://bot:hunter2@localhost/marketbot")
+    result = console("/basket list")
+    line = assert_one_line_error(result, 2)
+    assert line == (
+        "marketbot: MARKETBOT_DB: postgresql: URLs are not accepted; use a path to a SQLite "
+        "file (default data/marketbot.sqlite3)."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no "postgresql:" folder, no file
+
+
+def test_a_database_file_that_is_not_sqlite_is_one_line(
+    console, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not a database at all, " * 100)
+    monkeypatch.setenv("MARKETBOT_DB", str(garbage))
     result = console("/basket list")
     assert result.code == 1 and "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) == 1

@@ -38,7 +38,8 @@ def test_yahoo_path_end_to_end_with_cache_and_stale_fallback(tmp_path: Path) -> 
         env |= {
             "MARKETBOT_SOURCE": "yahoo",
             "MARKETBOT_YAHOO_BASE_URL": double.base_url,
-            "MARKETBOT_DB": str(tmp_path / "cache.sqlite3"),
+            "MARKETBOT_CACHE": str(tmp_path / "cache.sqlite3"),
+            "MARKETBOT_DB": str(tmp_path / "marketbot.sqlite3"),
         }
         question = f"/returns target:{','.join(MAG7)},0700.HK start:2024-12-31 end:2025-03-07"
         first = ask(question, env)

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import NoDataError
 from analytics.server.schedule import WeeklyRule, shard_of
-from analytics.server.subscriptions import store_for
 from analytics.services import Services
 from bot.scheduler import PostError, SchedulerConfig, SummaryScheduler
 from commands.reply import Reply
@@ -63,7 +61,7 @@ def scheduler(services: Services, poster: RecordingPoster, clock, **kw) -> Summa
 
 
 def subscribe(services: Services, created: datetime, guild: int = GUILD, rule=FRIDAY_NY):
-    return store_for(services.cache).add(guild, CHANNEL, ["china-titans", "mag7"], rule, 1, created)
+    return services.subscriptions.add(guild, CHANNEL, ["china-titans", "mag7"], rule, 1, created)
 
 
 @pytest.fixture
@@ -72,8 +70,8 @@ def fake() -> FakeTime:
 
 
 def other_process(tmp_path: Path, services: Services) -> Services:
-    """A second Services on the same database file, as another process would have."""
-    return Services.build(Cache(services.cache.path), CsvFolderSource(MARKET_DATA))
+    """A second Services on the same files, as another process would have."""
+    return Services.open(services.cache.path, services.store.path, CsvFolderSource(MARKET_DATA))
 
 
 async def test_a_due_slot_is_posted_once_and_the_next_week_is_planned(services, fake) -> None:
@@ -87,13 +85,13 @@ async def test_a_due_slot_is_posted_once_and_the_next_week_is_planned(services, 
     assert await s.tick() == datetime(2025, 3, 14, 22, 0, tzinfo=UTC)
     nonce = f"s{sub.id}-{int(SLOT.timestamp())}"
     assert poster.posts == [(CHANNEL, "summary of china-titans,mag7", nonce)]
-    row = store_for(services.cache).post(sub.id, SLOT)
+    row = services.subscriptions.post(sub.id, SLOT)
     assert row is not None and (row.status, row.message_id, row.attempts) == ("posted", 5001, 1)
 
 
 async def test_catch_up_within_six_hours_skip_after_never_a_burst(services, fake) -> None:
     """The bot was down for five weeks; each scheduler starts once, late by 5h59 or 6h01."""
-    store = store_for(services.cache)
+    store = services.subscriptions
     early = subscribe(services, SLOT - timedelta(weeks=5))
     poster = RecordingPoster()
     fake.set(SLOT + timedelta(hours=5, minutes=59))
@@ -134,7 +132,7 @@ async def test_exactly_once_after_a_crash_between_claim_and_post(services, fake)
     while dying.attempts == 0:  # claimed, summary built, now inside the post call
         await asyncio.sleep(0.01)
     await first.stop()  # the process dies before Discord answered
-    row = store_for(services.cache).post(sub.id, SLOT)
+    row = services.subscriptions.post(sub.id, SLOT)
     assert row is not None and (row.status, row.claimed_by) == ("claimed", first.worker)
 
     restarted = RecordingPoster()
@@ -148,7 +146,7 @@ async def test_exactly_once_after_a_crash_between_claim_and_post(services, fake)
     assert len(restarted.posts) == 1
     # The same nonce as the first attempt: Discord drops a duplicate of a post that did go out.
     assert restarted.posts[0][2] == f"s{sub.id}-{int(SLOT.timestamp())}"
-    row = store_for(services.cache).post(sub.id, SLOT)
+    row = services.subscriptions.post(sub.id, SLOT)
     assert row is not None and (row.status, row.attempts) == ("posted", 2)
     # A restart after the post does nothing for this slot.
     third = RecordingPoster()
@@ -172,7 +170,7 @@ async def test_two_schedulers_on_one_database_post_each_slot_once(
         nonces = [n for p in posters for _, _, n in p.posts]
         assert len(set(nonces)) == len(nonces)
         for sub in subs:
-            rows = store_for(other.cache).posts(sub.id)
+            rows = other.subscriptions.posts(sub.id)
             assert [r.status for r in rows] == ["posted"] * 3
     finally:
         other.close()
@@ -180,7 +178,7 @@ async def test_two_schedulers_on_one_database_post_each_slot_once(
 
 async def test_failed_posts_retry_with_backoff_within_the_slot(services, fake) -> None:
     sub = subscribe(services, fake())
-    store = store_for(services.cache)
+    store = services.subscriptions
     poster = RecordingPoster([PostError("Discord error 503"), PostError("Discord error 500")])
     s = scheduler(services, poster, fake)
     fake.set(SLOT)
@@ -213,7 +211,7 @@ async def test_a_summary_that_cannot_be_computed_is_retried_too(services, fake) 
     s = SummaryScheduler(services, poster, clock=fake, build=flaky)
     fake.set(SLOT)
     await s.tick()
-    row = store_for(services.cache).post(sub.id, SLOT)
+    row = services.subscriptions.post(sub.id, SLOT)
     assert row is not None and "could not be computed: Yahoo rate limited" in (row.error or "")
     fake.set(SLOT + timedelta(minutes=1))
     await s.tick()
@@ -230,7 +228,7 @@ async def run_week_until_settled(s: SummaryScheduler, fake: FakeTime, slot: date
 
 async def test_three_failed_weeks_pause_the_subscription(services, fake) -> None:
     sub = subscribe(services, fake())
-    store = store_for(services.cache)
+    store = services.subscriptions
     poster = RecordingPoster([PostError("missing permission (Discord 403)")] * 100)
     s = scheduler(services, poster, fake)
     slots = [SLOT] + [datetime(2025, 3, d, 22, tzinfo=UTC) for d in (14, 21)]
@@ -257,7 +255,7 @@ async def test_each_shard_handles_only_its_servers(services, fake) -> None:
     fake.set(SLOT)
     for s in shards.values():
         await s.tick()
-    store = store_for(services.cache)
+    store = services.subscriptions
     by_shard = {i: 0 for i in (0, 1)}
     for sub in store.active():
         by_shard[shard_of(sub.guild_id, 2)] += 1
@@ -279,7 +277,7 @@ async def test_ambiguous_local_time_posts_once_across_the_fall_back(services) ->
 
 async def test_manual_send_is_posted_and_is_not_a_failed_week(services, fake) -> None:
     sub = subscribe(services, fake())
-    store = store_for(services.cache)
+    store = services.subscriptions
     poster = RecordingPoster([PostError("Discord error 403")] * 5)
     s = scheduler(services, poster, fake)
     slot = store.request_manual(sub.id, fake())
@@ -314,7 +312,7 @@ async def test_the_loop_sleeps_until_due_and_wakes_when_subscriptions_change(
         assert len(poster.posts) == 1
     finally:
         await s.stop()
-    assert not store_for(services.cache).has_listeners
+    assert not services.subscriptions.has_listeners
 
 
 def test_shards_of_the_bot_process() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analytics.errors import UserInputError
-from bot.settings import DEFAULT_DB, Settings, SettingsError, load_settings
+from bot.settings import DEFAULT_CACHE, DEFAULT_DB, Settings, SettingsError, load_settings
 
 
 def write_env(tmp_path: Path, text: str) -> Path:
@@ -20,6 +20,7 @@ def test_defaults(tmp_path: Path) -> None:
     settings = load_settings({}, dotenv_path=tmp_path / "absent.env")
     assert settings.source == "yahoo" and settings.csv_folder is None
     assert settings.db_path == DEFAULT_DB == Path("data") / "marketbot.sqlite3"
+    assert settings.cache_path == DEFAULT_CACHE == Path("data") / "cache.sqlite3"
     assert settings.yahoo_base_url is None
     assert not settings.has_token
 
@@ -31,12 +32,14 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         tmp_path,
         f"MARKETBOT_SOURCE=csv:{folder}\n"
         "MARKETBOT_DB=from-dotenv.sqlite3\n"
+        "MARKETBOT_CACHE=cache-from-dotenv.sqlite3\n"
         "MARKETBOT_YAHOO_BASE_URL=http://127.0.0.1:9/\n"
         "DISCORD_TOKEN=secret-from-file\n",
     )
     from_file = load_settings({}, dotenv_path=env)
     assert from_file.source == f"csv:{folder}" and from_file.csv_folder == folder
     assert from_file.db_path == Path("from-dotenv.sqlite3")
+    assert from_file.cache_path == Path("cache-from-dotenv.sqlite3")
     assert from_file.yahoo_base_url == "http://127.0.0.1:9"  # trailing slash dropped
     assert from_file.discord_token == "secret-from-file"
     both = load_settings(
@@ -75,6 +78,24 @@ def test_blank_values_fall_back_to_defaults(tmp_path: Path) -> None:
         ({"MARKETBOT_SOURCE": "csv:"}, "is not accepted: use 'yahoo' or 'csv:DIR'"),
         ({"MARKETBOT_SOURCE": "csv:/no/such/folder"}, "folder '/no/such/folder' does not exist"),
         ({"MARKETBOT_DEV_GUILD_ID": "my-server"}, "MARKETBOT_DEV_GUILD_ID must be a number"),
+        (
+            {"MARKETBOT_DB": "postgresql://bot:hunter2@db.example:5432/marketbot"},
+            "MARKETBOT_DB: postgresql: URLs are not accepted; use a path to a SQLite file "
+            "(default data/marketbot.sqlite3).",
+        ),
+        ({"MARKETBOT_DB": "sqlite:///data/x.db"}, "MARKETBOT_DB: sqlite: URLs are not accepted"),
+        ({"MARKETBOT_CACHE": "redis://cache:6379"}, "MARKETBOT_CACHE: redis: URLs are not"),
+        ({"MARKETBOT_CACHE": "file:cache.db"}, "MARKETBOT_CACHE: file: URLs are not accepted"),
+        ({"MARKETBOT_DB": "/"}, "MARKETBOT_DB: '/' is a folder; use a path to a SQLite file"),
+        (
+            {"MARKETBOT_DB": "data/one.sqlite3", "MARKETBOT_CACHE": "./data/../data/one.sqlite3"},
+            "MARKETBOT_CACHE and MARKETBOT_DB are both 'data/one.sqlite3': the market cache "
+            "may be deleted at any time, so it needs a file of its own.",
+        ),
+        (
+            {"MARKETBOT_CACHE": str(DEFAULT_DB)},
+            "MARKETBOT_CACHE and MARKETBOT_DB are both 'data/marketbot.sqlite3'",
+        ),
     ],
 )
 def test_unusable_values_are_one_clear_line(env: dict[str, str], message: str) -> None:
@@ -82,6 +103,16 @@ def test_unusable_values_are_one_clear_line(env: dict[str, str], message: str) -
         load_settings(env, dotenv_path=None)
     assert message in str(info.value) and "\n" not in str(info.value)
     assert isinstance(info.value, UserInputError)  # the console exits 2
+    assert "hunter2" not in str(info.value)  # a URL's password is never echoed
+
+
+def test_store_paths_are_kept_as_given(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"MARKETBOT_DB": "~/bot/users.sqlite3", "MARKETBOT_CACHE": str(tmp_path / "c.db")},
+        dotenv_path=None,
+    )
+    assert settings.db_path == Path("~/bot/users.sqlite3").expanduser()
+    assert settings.cache_path == tmp_path / "c.db"
 
 
 def test_the_token_never_shows_in_repr(tmp_path: Path) -> None:

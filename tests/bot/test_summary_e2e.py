@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.metrics.targets import PRESETS
-from analytics.server.subscriptions import PostRecord, store_for
+from analytics.server.subscriptions import PostRecord
 from analytics.services import Services
 from bot.app import MarketBot
 from bot.extensions import install
@@ -51,7 +50,7 @@ class SummaryBot:
     scheduler: SummaryScheduler
 
     def rows(self, sub_id: int) -> list[PostRecord]:
-        return store_for(self.bot.services.cache).posts(sub_id)
+        return self.bot.services.subscriptions.posts(sub_id)
 
     async def wait_row(self, sub_id: int, ok: Callable[[PostRecord], bool]) -> PostRecord:
         async with asyncio.timeout(30):
@@ -65,9 +64,12 @@ class SummaryBot:
 async def start(double: DiscordDouble, tmp_path: Path, fake: FakeTime, hook) -> MarketBot:
     settings = Settings(
         source=f"csv:{MARKET_DATA}", db_path=tmp_path / "bot.sqlite3",
-        discord_token=double.token, log_dir=tmp_path / "logs",
+        cache_path=tmp_path / "cache.sqlite3", discord_token=double.token,
+        log_dir=tmp_path / "logs",
     )  # fmt: skip
-    services = Services.build(Cache(settings.db_path), CsvFolderSource(MARKET_DATA), clock=fake)
+    services = Services.open(
+        settings.cache_path, settings.db_path, CsvFolderSource(MARKET_DATA), clock=fake
+    )
     bot = MarketBot(settings, services, cooldown=Cooldown(limit=1000), guild_ready_timeout=0.05)
     hook(bot)
     bot.summary_task = asyncio.create_task(bot.start(double.token))  # type: ignore[attr-defined]
@@ -94,7 +96,7 @@ async def subscribe(r: SummaryBot, **options) -> int:
         permissions=ADMIN_PERMISSIONS,
     )  # fmt: skip
     reply = await handle.wait_reply()
-    (sub,) = store_for(r.bot.services.cache).list(DEFAULT_GUILD_ID)
+    (sub,) = r.bot.services.subscriptions.list(DEFAULT_GUILD_ID)
     assert reply.data["embeds"][0]["title"] == f"Subscribed: weekly summary #{sub.id}"
     return sub.id
 
@@ -115,7 +117,7 @@ async def test_subscribe_needs_manage_server(running: SummaryBot) -> None:
     callback = await handle.wait_callback()
     assert callback.json["type"] == 4 and callback.json["data"]["flags"] & EPHEMERAL
     assert "Manage Server" in callback.json["data"]["embeds"][0]["description"]
-    assert store_for(running.bot.services.cache).list(DEFAULT_GUILD_ID) == []
+    assert running.bot.services.subscriptions.list(DEFAULT_GUILD_ID) == []
 
 
 async def test_the_weekly_post_arrives_with_the_embed_and_the_chart(running: SummaryBot) -> None:
@@ -175,7 +177,7 @@ async def test_a_403_channel_is_retried_then_recorded(running: SummaryBot) -> No
     row = await running.wait_row(sub_id, lambda r: r.status == "failed")
     assert "missing permission" in (row.error or "") and "403" in (row.error or "")
     assert running.double.channel_messages(SECOND_CHANNEL_ID) == []
-    sub = store_for(running.bot.services.cache).get(sub_id)
+    sub = running.bot.services.subscriptions.get(sub_id)
     assert sub is not None and sub.failed_weeks == 1 and not sub.paused
 
     listed = await running.double.send_slash("summary", subcommand="list")

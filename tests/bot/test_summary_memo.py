@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analytics.server.schedule import WeeklyRule
-from analytics.server.subscriptions import store_for
 from analytics.services import Services
 from bot.scheduler import SummaryScheduler
 from bot.summary_memo import SummaryMemo, summary_key
@@ -80,7 +79,7 @@ async def test_a_storm_of_forty_subscriptions_computes_each_distinct_summary_onc
     services: Services,
 ) -> None:
     fake = FakeTime(SLOT - timedelta(days=1))
-    store = store_for(services.cache)
+    store = services.subscriptions
     rule = WeeklyRule(4, 18, 0, "America/New_York")
     combos = (["mag7"], ["china-titans", "mag7"], ["mag7"], ["china-titans", "mag7"])
     guilds = [A + (i << 22) for i in range(10)]

@@ -22,7 +22,7 @@ def ask(services: Services, text: str, guild: int = GUILD, manage: bool = True) 
 
 
 def stored(services: Services) -> list[tuple]:
-    conn = sqlite3.connect(services.cache.path)
+    conn = sqlite3.connect(services.store.path)
     try:
         return conn.execute(
             "SELECT guild_id, name, members, created_by FROM baskets ORDER BY guild_id, name"

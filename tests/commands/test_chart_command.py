@@ -18,7 +18,6 @@ import pytest
 from PIL import Image
 
 from analytics.charts.figures import THEMES
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
 from bot.cli import main
@@ -50,8 +49,10 @@ def equal_weighted(symbols: tuple[str, ...]) -> float:
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    db = tmp_path_factory.mktemp("chart-command") / "cache.sqlite3"
-    s = Services.build(Cache(db), CsvFolderSource(MARKET_DATA))
+    folder = tmp_path_factory.mktemp("chart-command")
+    s = Services.open(
+        folder / "cache.sqlite3", folder / "marketbot.sqlite3", CsvFolderSource(MARKET_DATA)
+    )
     yield s
     s.close()
 
@@ -182,6 +183,7 @@ def test_console_writes_the_png_and_prints_json(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{MARKET_DATA}")
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.sqlite3"))
+    monkeypatch.setenv("MARKETBOT_CACHE", str(tmp_path / "cli-cache.sqlite3"))
     out = tmp_path / "chart.png"
     command = f"/chart target:china-titans vs:mag7 {RANGE}"
     assert main(["ask", command, "--chart-out", str(out)]) == 0

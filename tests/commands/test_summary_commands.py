@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from analytics.metrics.targets import PRESETS
-from analytics.server.subscriptions import store_for
 from analytics.services import Services
 from bot.cli import main
 from commands.registry import MANAGE_SERVER_REFUSAL, run_text
@@ -36,7 +35,7 @@ def test_subscribe_with_defaults_and_next_run(services: Services) -> None:
     )  # fmt: skip
     assert reply.data["next_run_local"] == "Fri 2026-11-27 18:00 EST"
     assert reply.data["next_run_utc"] == "Fri 2026-11-27 23:00 UTC"
-    (stored,) = store_for(services.cache).list(GUILD)
+    (stored,) = services.subscriptions.list(GUILD)
     assert (stored.channel_id, stored.created_by) == (CHANNEL, 7)
 
 
@@ -61,7 +60,7 @@ def test_subscribe_options_are_validated(services: Services) -> None:
         assert reply.exit_code == 2 and message in reply.description, (text, reply.description)
     refused = ask(services, f"/summary subscribe channel:{CHANNEL}", can_manage=False)
     assert refused.description == MANAGE_SERVER_REFUSAL
-    assert len(store_for(services.cache).list(GUILD)) == 1
+    assert len(services.subscriptions.list(GUILD)) == 1
 
 
 def test_server_baskets_can_be_summarised(services: Services) -> None:
@@ -74,7 +73,7 @@ def test_server_baskets_can_be_summarised(services: Services) -> None:
 
 def test_list_shows_next_run_and_a_paused_reason(services: Services) -> None:
     ask(services, f"/summary subscribe channel:{CHANNEL} timezone:Europe/Berlin time:07:00")
-    store = store_for(services.cache)
+    store = services.subscriptions
     (sub,) = store.list(GUILD)
     listed = ask(services, "/summary list")
     (entry,) = listed.data["subscriptions"]
@@ -95,24 +94,24 @@ def test_list_shows_next_run_and_a_paused_reason(services: Services) -> None:
 
 def test_unsubscribe_and_ids_of_other_servers(services: Services) -> None:
     ask(services, f"/summary subscribe channel:{CHANNEL}")
-    (sub,) = store_for(services.cache).list(GUILD)
+    (sub,) = services.subscriptions.list(GUILD)
     other = run_text(f"/summary unsubscribe id:{sub.id}", Context(services, guild_id=GUILD + 1))
     assert other.exit_code == 2 and "No summary subscription" in other.description
     gone = ask(services, f"/summary unsubscribe id:{sub.id}")
-    assert gone.exit_code == 0 and store_for(services.cache).list(GUILD) == []
+    assert gone.exit_code == 0 and services.subscriptions.list(GUILD) == []
 
 
 def test_send_needs_the_running_bot_and_queues_with_one(services: Services) -> None:
     ask(services, f"/summary subscribe channel:{CHANNEL}")
-    (sub,) = store_for(services.cache).list(GUILD)
+    (sub,) = services.subscriptions.list(GUILD)
     reply = ask(services, f"/summary send id:{sub.id}")
     assert reply.exit_code == 2 and "marketbot run" in reply.description
-    assert store_for(services.cache).posts(sub.id) == []
+    assert services.subscriptions.posts(sub.id) == []
     woken: list[int] = []
-    store_for(services.cache).add_listener(lambda: woken.append(1))  # a scheduler's hook
+    services.subscriptions.add_listener(lambda: woken.append(1))  # a scheduler's hook
     reply = ask(services, f"/summary send id:{sub.id}")
     assert reply.exit_code == 0 and reply.ephemeral
-    (queued,) = store_for(services.cache).posts(sub.id)
+    (queued,) = services.subscriptions.posts(sub.id)
     assert (queued.kind, queued.status, queued.slot) == ("manual", "retry", services.clock())
     assert woken == [1]
 
@@ -148,6 +147,7 @@ def test_console_preview_writes_the_chart(
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{MARKET_DATA}")
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("MARKETBOT_CACHE", str(tmp_path / "db-cache.sqlite3"))
     png = tmp_path / "s.png"
     code = main(["ask", "/summary preview baskets:china-titans,mag7", "--chart-out", str(png)])
     assert code == 0, capsys.readouterr().err

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
 from bot import cli
@@ -180,6 +179,7 @@ def test_console_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{folder}")
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "console.sqlite3"))
+    monkeypatch.setenv("MARKETBOT_CACHE", str(tmp_path / "console-cache.sqlite3"))
     # The real clock: today is long after the files end, so each last close is the price.
     code = cli.main(["ask", "/valuation target:BBB.HK,CCC vs:EEE,FFF", "--json"])
     assert code == 0
@@ -215,8 +215,11 @@ def test_valuation_through_yahoo_info_with_a_stale_fallback(
         }
     )
     clock = Clock(datetime(2025, 3, 8, 12, tzinfo=UTC))
-    services = Services.build(
-        Cache(tmp_path / "y.sqlite3"), YahooSource(base_url=yahoo_double.base_url), clock=clock
+    services = Services.open(
+        tmp_path / "y.sqlite3",
+        tmp_path / "marketbot.sqlite3",
+        YahooSource(base_url=yahoo_double.base_url),
+        clock=clock,
     )
     try:
         reply = ask(services, "/valuation target:BABA")

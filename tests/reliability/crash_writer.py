@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import sys
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from tests.reliability.synthetic import END, NOW, START, SYMBOLS, SyntheticSource
 
 
 def main(db: str) -> int:
-    market = MarketData(Cache(db), SyntheticSource(), clock=lambda: NOW)
+    market = MarketData(MarketCache(db), SyntheticSource(), clock=lambda: NOW)
     print("ready", flush=True)
     for symbol in SYMBOLS:
         print("begin", symbol, flush=True)

@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import UserInputError
 from analytics.services import Services
@@ -135,22 +134,25 @@ class Fuzzed:
     services: Services
     source: CountingSource
     db: Path
-    watcher: sqlite3.Connection
+    watchers: list[sqlite3.Connection]
 
-    def data_version(self) -> int:
-        return self.watcher.execute("PRAGMA data_version").fetchone()[0]
+    def data_version(self) -> list[int]:
+        """Each file's ``PRAGMA data_version``: it changes when another connection commits."""
+        return [w.execute("PRAGMA data_version").fetchone()[0] for w in self.watchers]
 
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
-    db = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
+    folder = tmp_path_factory.mktemp("fuzz")
+    cache, db = folder / "cache.sqlite3", folder / "marketbot.sqlite3"
     source = CountingSource(CsvFolderSource(MARKET_DATA))
-    services = Services.build(Cache(db), source, clock=Clock(FIXED_NOW))
+    services = Services.open(cache, db, source, clock=Clock(FIXED_NOW))
     # A server basket, so basket commands have something to add to, show and remove from.
     services.baskets.create(GUILD, "evs", ["TSLA", "1211.HK"], 1, FIXED_NOW)
-    watcher = sqlite3.connect(db, isolation_level=None)
-    yield Fuzzed(services, source, db, watcher)
-    watcher.close()
+    watchers = [sqlite3.connect(path, isolation_level=None) for path in (cache, db)]
+    yield Fuzzed(services, source, db, watchers)
+    for watcher in watchers:
+        watcher.close()
     services.close()
 
 

@@ -74,7 +74,7 @@ async def test_nasty_values_through_the_real_bot(tmp_path: Path) -> None:
     async with discord_double() as double:
         bot, task = await start_bot(double, tmp_path)
         try:
-            db = bot.services.cache.path
+            db = bot.services.store.path
             for full, _spec, options in cases:
                 name, _, sub = full.partition(" ")
                 before = user_state(db)

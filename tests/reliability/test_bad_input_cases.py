@@ -122,10 +122,11 @@ def state(services: Services, tmp_path: Path) -> Iterator[Fuzzed]:
     services.market.source = source
     services.baskets.create(GUILD, "evs", ["TSLA", "1211.HK"], 1, FIXED_NOW)
     services.baskets.create(GUILD, "full", TWENTY_FIVE, 1, FIXED_NOW)
-    db = services.cache.path
-    watcher = sqlite3.connect(db, isolation_level=None)
-    yield Fuzzed(services, source, db, watcher)
-    watcher.close()
+    paths = (services.cache.path, services.store.path)
+    watchers = [sqlite3.connect(path, isolation_level=None) for path in paths]
+    yield Fuzzed(services, source, services.store.path, watchers)
+    for watcher in watchers:
+        watcher.close()
 
 
 def _spec(name: str) -> CommandSpec:

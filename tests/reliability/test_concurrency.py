@@ -50,6 +50,7 @@ pytestmark = pytest.mark.timeout(300)
 def base_env(db: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MARKETBOT_", "DISCORD_"))}
     env.update(MARKETBOT_DB=str(db), MARKETBOT_SOURCE=f"csv:{MARKET_DATA}")
+    env.update(MARKETBOT_CACHE=str(db.with_suffix(".cache.sqlite3")))
     env["PYTHONPATH"] = str(REPO)
     return env
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from tests.reliability import figures
 from tests.reliability.synthetic import END, NOW, START, SYMBOLS, SyntheticSource, expected
@@ -121,7 +121,7 @@ def check_survivor(kill: Kill) -> set[str]:
 
 def check_next_question_refetches_the_missing(db: Path, complete: set[str]) -> None:
     source = RecordingSource(SyntheticSource())
-    cache = Cache(db)
+    cache = MarketCache(db)
     try:
         market = MarketData(cache, source, clock=lambda: NOW)
         history = market.history(list(SYMBOLS), START, END)

@@ -58,7 +58,7 @@ async def subscribe(double: DiscordDouble, channel: int, **kw: Any) -> int:
 
 async def test_every_admin_action_is_refused_without_manage_server(running: RunningBot) -> None:
     double = running.double
-    db = running.services.cache.path
+    db = running.services.store.path
     await run(double, "basket create", {"name": "evs", "members": "TSLA,1211.HK"},
               permissions=ADMIN_PERMISSIONS)  # fmt: skip
     sub_id = await subscribe(double, DEFAULT_CHANNEL_ID)
@@ -166,7 +166,7 @@ async def test_a_member_gets_the_refusal_not_an_error_from_a_dm_only_action(
 ) -> None:
     """Subscriptions need a server: in a DM the user manages their own space but is told
     clearly that summaries post to a server's channel (no crash, no write)."""
-    db = running.services.cache.path
+    db = running.services.store.path
     before = user_state(db)
     handle = await running.double.send_slash(
         "summary", {"id": 1}, subcommand="unsubscribe", guild_id=None

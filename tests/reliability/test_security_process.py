@@ -52,7 +52,7 @@ def recognisable_token() -> str:
 def clean_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MARKETBOT_", "DISCORD_"))}
     env |= {"PYTHONPATH": str(REPO), "MARKETBOT_DB": str(tmp / "bot.sqlite3"),
-            "MARKETBOT_LOG_DIR": str(tmp / "logs"), "MARKETBOT_LOG_LEVEL": "DEBUG"}  # fmt: skip
+            "MARKETBOT_CACHE": str(tmp / "cache.sqlite3"), "MARKETBOT_LOG_DIR": str(tmp / "logs"), "MARKETBOT_LOG_LEVEL": "DEBUG"}  # fmt: skip
     return env
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.server.schedule import WeeklyRule
-from analytics.server.subscriptions import store_for
+from analytics.server.sqlite_store import SQLiteServerStore
+from analytics.server.subscriptions import SubscriptionStore
 from tests.discord_double import DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, SECOND_CHANNEL_ID
 from tests.reliability import figures
 from tests.reliability.test_concurrency import BotProcess, start_bot, stop, wait_ready
@@ -30,9 +30,9 @@ CHANNELS = (DEFAULT_CHANNEL_ID, SECOND_CHANNEL_ID)
 
 def subscribe_at(db: Path, slots: list[datetime]) -> list[int]:
     """One subscription per slot (UTC wall clock), active since the day before."""
-    cache = Cache(db)
+    server = SQLiteServerStore(db)
     try:
-        store = store_for(cache)
+        store = SubscriptionStore(server)
         ids = []
         for i, slot in enumerate(slots):
             rule = WeeklyRule(slot.weekday(), slot.hour, slot.minute, "UTC")
@@ -41,18 +41,18 @@ def subscribe_at(db: Path, slots: list[datetime]) -> list[int]:
             ids.append(sub.id)
         return ids
     finally:
-        cache.close()
+        server.close()
 
 
 def ledger(db: Path) -> list[tuple[int, str, str]]:
-    cache = Cache(db)
+    server = SQLiteServerStore(db)
     try:
-        rows = cache.connection().execute(
+        rows = server.file.connection().execute(
             "SELECT subscription_id, slot_utc, status FROM summary_posts ORDER BY 1, 2"
         )
-        return [tuple(r) for r in rows]
+        return [(r["subscription_id"], r["slot_utc"], r["status"]) for r in rows]
     finally:
-        cache.close()
+        server.close()
 
 
 def channel_posts(bot: BotProcess) -> dict[int, int]:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
 from bot.app import MarketBot
@@ -38,7 +37,10 @@ async def start_with(
 ) -> tuple[MarketBot, asyncio.Task[None]]:
     """A MarketBot on the given services (tests.bot.conftest.start_bot builds its own)."""
     settings = Settings(
-        db_path=services.cache.path, discord_token=double.token, log_dir=tmp_path / "logs"
+        db_path=services.store.path,
+        cache_path=services.cache.path,
+        discord_token=double.token,
+        log_dir=tmp_path / "logs",
     )
     bot = MarketBot(settings, services, cooldown=Cooldown(limit=1000), guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(double.token))
@@ -49,7 +51,9 @@ async def start_with(
 async def test_other_questions_are_answered_while_a_yahoo_request_hangs(tmp_path: Path) -> None:
     with running_double(shared_symbols(TEN, *SERVED)) as yahoo:
         source = YahooSource(base_url=yahoo.base_url, timeout=2.0, cache_dir=tmp_path / "yf")
-        services = Services.build(Cache(tmp_path / "bot.sqlite3"), source, clock=Clock(NOW))
+        services = Services.open(
+            tmp_path / "cache.sqlite3", tmp_path / "bot.sqlite3", source, clock=Clock(NOW)
+        )
         # Warm the cache for the question that should not wait.
         services.market.history(["AAPL", "MSFT"], date(2024, 12, 1), date(2025, 2, 28))
         yahoo.hang(30.0, symbols=["NVDA"])

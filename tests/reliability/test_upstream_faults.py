@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
 from commands.registry import run_text
@@ -65,7 +64,9 @@ def upstream(tmp_path: Path) -> Iterator[Upstream]:
     with running_double(shared_symbols(TEN, *SERVED)) as double:
         clock = Clock(NOW)
         source = YahooSource(base_url=double.base_url, timeout=1.0, cache_dir=tmp_path / "yf")
-        services = Services.build(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
+        services = Services.open(
+            tmp_path / "cache.sqlite3", tmp_path / "marketbot.sqlite3", source, clock=clock
+        )
         try:
             yield Upstream(double, services, clock, tmp_path)
         finally:

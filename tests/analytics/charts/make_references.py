@@ -23,7 +23,6 @@ import numpy as np
 from PIL import Image
 
 from analytics.charts.figures import render_png
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.metrics.chartdata import ChartData, build_chart_data, chart_data
 from analytics.metrics.periods import Period
@@ -102,7 +101,11 @@ CASES: dict[str, Case] = {
 def csv_services() -> Iterator[Services]:
     """Services over the shared CSV folder with a throwaway cache."""
     with tempfile.TemporaryDirectory() as tmp:
-        services = Services.build(Cache(Path(tmp) / "cache.sqlite3"), CsvFolderSource(MARKET_DATA))
+        services = Services.open(
+            Path(tmp) / "cache.sqlite3",
+            Path(tmp) / "marketbot.sqlite3",
+            CsvFolderSource(MARKET_DATA),
+        )
         try:
             yield services
         finally:

@@ -17,8 +17,6 @@ from PIL import Image
 
 from analytics.charts.figures import HEIGHT_PX, THEMES, WIDTH_PX
 from analytics.charts.pe import build_pe_figure, render_pe_png
-from analytics.data.fundamentals import store_for
-from analytics.data.statements import statements_for
 from analytics.metrics.pe_history import PeChartData, pe_chart_data
 from analytics.metrics.periods import Period
 from analytics.services import Services
@@ -73,8 +71,8 @@ def data(services: Services) -> PeChartData:
 
     return pe_chart_data(
         services.market,
-        store_for(services),
-        statements_for(services),
+        services.fundamentals,
+        services.statements,
         t("BEKE"),
         PERIOD,
         vs=t("SPOT"),

@@ -1,4 +1,4 @@
-"""The SQLite cache: rows as stored, migrations, atomic stores, WAL, metadata."""
+"""The market cache: rows as stored, migrations, atomic stores, WAL, metadata."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from analytics.data import cache as cache_module
-from analytics.data.cache import Cache, FetchRecord
+from analytics.data.cache import FetchRecord, MarketCache
 from analytics.data.schema import MIGRATIONS
 from analytics.data.sources.base import Bar
+from analytics.data.sqlite import MARKET_CACHE_ID
 
 D = date.fromisoformat
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -30,25 +31,27 @@ def raw_rows(path: Path, sql: str, *args: object) -> list[tuple]:
 
 @pytest.fixture
 def cache(tmp_path: Path):
-    c = Cache(tmp_path / "sub" / "cache.sqlite3")
+    c = MarketCache(tmp_path / "sub" / "cache.sqlite3")
     yield c
     c.close()
 
 
-def test_new_database_has_every_migration_and_wal(cache: Cache) -> None:
+def test_new_database_has_every_migration_and_wal(cache: MarketCache) -> None:
     assert cache.schema_version == len(MIGRATIONS) >= 1
     assert raw_rows(cache.path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
     assert raw_rows(cache.path, "PRAGMA journal_mode") == [("wal",)]
-    tables = {r[0] for r in raw_rows(cache.path, "SELECT name FROM sqlite_master")}
-    assert {"bars", "fetches", "symbols", "baskets"} <= tables
+    tables = {r[0] for r in raw_rows(cache.path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # Market data only: users' tables live in the server store, never in this file.
+    assert tables == {"bars", "fetches", "symbols", "fundamentals", "actions"}
+    assert raw_rows(cache.path, "PRAGMA application_id") == [(MARKET_CACHE_ID,)]
 
 
 def test_reopening_does_not_rerun_migrations(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
-    first = Cache(path)
+    first = MarketCache(path)
     first.store_fetch("AAA", D("2025-01-02"), D("2025-01-03"), [Bar(D("2025-01-02"), 10.0)], NOW)
     first.close()
-    second = Cache(path)  # CREATE TABLE would fail if migration 1 ran again
+    second = MarketCache(path)  # CREATE TABLE would fail if migration 1 ran again
     assert second.bars("AAA", D("2025-01-01"), D("2025-01-31")) == [Bar(D("2025-01-02"), 10.0)]
     second.close()
 
@@ -57,21 +60,21 @@ def test_an_appended_migration_upgrades_an_existing_database_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "c.sqlite3"
-    old = Cache(path)
+    old = MarketCache(path)
     old.store_fetch("AAA", D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 10.0)], NOW)
     old.close()
     extra = "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('v2')"
     monkeypatch.setattr(cache_module, "MIGRATIONS", [*MIGRATIONS, extra])
-    upgraded = Cache(path)
+    upgraded = MarketCache(path)
     assert upgraded.schema_version == len(MIGRATIONS) + 1
     upgraded.close()
-    again = Cache(path)  # the INSERT must not run twice
+    again = MarketCache(path)  # the INSERT must not run twice
     again.close()
     assert raw_rows(path, "SELECT text FROM notes") == [("v2",)]
     assert raw_rows(path, "SELECT symbol, day, close FROM bars") == [("AAA", "2025-01-02", 10.0)]
 
 
-def test_store_fetch_writes_valid_rows_in_range_and_a_fetch_record(cache: Cache) -> None:
+def test_store_fetch_writes_valid_rows_in_range_and_a_fetch_record(cache: MarketCache) -> None:
     bars = [
         Bar(D("2024-12-31"), 9.0),  # before the range: dropped
         Bar(D("2025-01-02"), 10.0, open=9.5, high=10.5, low=9.0, adj_close=9.8, volume=1000.0),
@@ -98,7 +101,7 @@ def test_store_fetch_writes_valid_rows_in_range_and_a_fetch_record(cache: Cache)
     assert cache.count_bars("AAA", D("2025-01-01"), D("2025-01-31")) == 2
 
 
-def test_store_fetch_replaces_the_range_only(cache: Cache) -> None:
+def test_store_fetch_replaces_the_range_only(cache: MarketCache) -> None:
     first = [Bar(D("2025-01-02"), 10.0), Bar(D("2025-01-03"), 11.0), Bar(D("2025-01-06"), 12.0)]
     cache.store_fetch("AAA", D("2025-01-01"), D("2025-01-06"), first, NOW)
     cache.store_fetch("AAA", D("2025-01-03"), D("2025-01-03"), [Bar(D("2025-01-03"), 11.5)], NOW)
@@ -109,14 +112,14 @@ def test_store_fetch_replaces_the_range_only(cache: Cache) -> None:
     ]
 
 
-def test_a_repeated_day_in_an_answer_keeps_the_last_bar(cache: Cache) -> None:
+def test_a_repeated_day_in_an_answer_keeps_the_last_bar(cache: MarketCache) -> None:
     # Sources can repeat a day (a live bar and its final bar); that must not abort the store.
     bars = [Bar(D("2025-01-02"), 10.0), Bar(D("2025-01-02"), 10.5)]
     cache.store_fetch("AAA", D("2025-01-02"), D("2025-01-02"), bars, NOW)
     assert raw_rows(cache.path, "SELECT day, close FROM bars") == [("2025-01-02", 10.5)]
 
 
-def test_a_failing_write_leaves_neither_rows_nor_a_fetch_record(cache: Cache) -> None:
+def test_a_failing_write_leaves_neither_rows_nor_a_fetch_record(cache: MarketCache) -> None:
     good = [Bar(D("2025-01-02"), 10.0), Bar(D("2025-01-03"), 11.0)]
     cache.store_fetch("AAA", D("2025-01-01"), D("2025-01-03"), good, NOW)
     later = datetime(2026, 11, 25, tzinfo=UTC)
@@ -135,7 +138,7 @@ def test_a_failing_write_leaves_neither_rows_nor_a_fetch_record(cache: Cache) ->
     assert cache.count_bars("BBB", D("2025-01-01"), D("2025-01-31")) == 1
 
 
-def test_a_failing_fetch_record_rolls_back_the_rows(cache: Cache) -> None:
+def test_a_failing_fetch_record_rolls_back_the_rows(cache: MarketCache) -> None:
     cache.store_fetch("AAA", D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 10.0)], NOW)
     conn = sqlite3.connect(cache.path)
     conn.execute(
@@ -152,7 +155,7 @@ def test_a_failing_fetch_record_rolls_back_the_rows(cache: Cache) -> None:
     assert len(raw_rows(cache.path, "SELECT * FROM fetches")) == 1
 
 
-def test_symbol_metadata_never_loses_a_known_value(cache: Cache) -> None:
+def test_symbol_metadata_never_loses_a_known_value(cache: MarketCache) -> None:
     cache.save_symbol_meta("VOD.L", currency="GBp", name="Vodafone", timezone=None, now=NOW)
     cache.save_symbol_meta("VOD.L", currency=None, name=None, timezone="Europe/London", now=NOW)
     meta = cache.symbol_meta("VOD.L")
@@ -165,7 +168,7 @@ def test_symbol_metadata_never_loses_a_known_value(cache: Cache) -> None:
     assert cache.symbol_meta("NOPE") is None
 
 
-def test_known_symbols_are_cached_ones_with_bars_and_like_is_escaped(cache: Cache) -> None:
+def test_known_symbols_are_cached_ones_with_bars_and_like_is_escaped(cache: MarketCache) -> None:
     for symbol in ("AAPL", "AMZN", "A_B"):
         cache.store_fetch(
             symbol, D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 1.0)], NOW
@@ -178,7 +181,7 @@ def test_known_symbols_are_cached_ones_with_bars_and_like_is_escaped(cache: Cach
     assert cache.last_fetch_time() == NOW
 
 
-def test_each_thread_gets_its_own_connection_and_sees_committed_rows(cache: Cache) -> None:
+def test_each_thread_gets_its_own_connection_and_sees_committed_rows(cache: MarketCache) -> None:
     cache.store_fetch("AAA", D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 1.0)], NOW)
     seen: list[object] = []
 
@@ -194,7 +197,7 @@ def test_each_thread_gets_its_own_connection_and_sees_committed_rows(cache: Cach
 
 
 def test_a_closed_cache_refuses_new_connections(tmp_path: Path) -> None:
-    c = Cache(tmp_path / "c.sqlite3")
+    c = MarketCache(tmp_path / "c.sqlite3")
     c.close()
     with pytest.raises(RuntimeError, match="closed"):
         c.connection()
@@ -212,6 +215,6 @@ def test_a_semicolon_in_a_migration_comment_or_string_does_not_split_it(
     -- trailing comment; nothing after it
     """
     monkeypatch.setattr(cache_module, "MIGRATIONS", [*MIGRATIONS, extra])
-    c = Cache(tmp_path / "c.sqlite3")
+    c = MarketCache(tmp_path / "c.sqlite3")
     c.close()
     assert raw_rows(tmp_path / "c.sqlite3", "SELECT id, text FROM notes") == [(1, "a; b")]

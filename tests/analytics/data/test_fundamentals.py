@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
-from analytics.data.fundamentals import DEFAULT_TTL, FundamentalsStore, store_for
+from analytics.data.cache import MarketCache
+from analytics.data.fundamentals import DEFAULT_TTL, FundamentalsStore
 from analytics.services import Services
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.data.sources.yahoo import YahooSource
@@ -44,13 +44,13 @@ def info_requests(double: YahooDouble, symbol: str) -> list[int]:
 
 @pytest.fixture
 def cache(tmp_path: Path):
-    c = Cache(tmp_path / "c.sqlite3")
+    c = MarketCache(tmp_path / "c.sqlite3")
     yield c
     c.close()
 
 
 def test_yahoo_info_is_fetched_once_then_cached_for_a_day(
-    yahoo_double: YahooDouble, cache: Cache
+    yahoo_double: YahooDouble, cache: MarketCache
 ) -> None:
     yahoo_double.serve({"BABA": symbol_data("BABA", BARS, info=BABA_INFO)})
     clock = Clock(START)
@@ -76,7 +76,7 @@ def test_yahoo_info_is_fetched_once_then_cached_for_a_day(
 
 
 def test_rate_limit_serves_the_stale_cache_and_says_so(
-    yahoo_double: YahooDouble, cache: Cache
+    yahoo_double: YahooDouble, cache: MarketCache
 ) -> None:
     yahoo_double.serve({"BABA": symbol_data("BABA", BARS, info=BABA_INFO)})
     clock = Clock(START)
@@ -97,7 +97,7 @@ def test_rate_limit_serves_the_stale_cache_and_says_so(
 
 
 def test_rate_limit_stops_asking_for_the_rest_of_the_batch(
-    yahoo_double: YahooDouble, cache: Cache
+    yahoo_double: YahooDouble, cache: MarketCache
 ) -> None:
     served = {
         s: symbol_data(s, BARS, info={"currency": "USD", "trailingEps": 1.0})
@@ -113,7 +113,7 @@ def test_rate_limit_stops_asking_for_the_rest_of_the_batch(
     assert info_requests(yahoo_double, "BBB") == [] and info_requests(yahoo_double, "CCC") == []
 
 
-def test_unknown_symbol_is_cached_as_none(yahoo_double: YahooDouble, cache: Cache) -> None:
+def test_unknown_symbol_is_cached_as_none(yahoo_double: YahooDouble, cache: MarketCache) -> None:
     clock = Clock(START)
     store = FundamentalsStore(cache, YahooSource(base_url=yahoo_double.base_url), clock=clock)
     nope = store.get("NOPE")
@@ -134,9 +134,11 @@ def test_csv_folder_is_read_on_every_question(tmp_path: Path) -> None:
     (folder / "AAA.csv").write_text("Date,Close\n2025-03-07,10\n", encoding="utf-8")
     write_json(folder, {"AAA": {"currency": "USD", "trailingEps": 1.0, "asOf": "2024-12-31"}})
     clock = Clock(START)
-    services = Services.build(Cache(tmp_path / "c.sqlite3"), CsvFolderSource(folder), clock=clock)
+    services = Services.open(
+        tmp_path / "c.sqlite3", tmp_path / "marketbot.sqlite3", CsvFolderSource(folder), clock=clock
+    )
     try:
-        store = store_for(services)
+        store = services.fundamentals
         assert store.ttl == timedelta(0)
         first = store.get("AAA")
         assert first.number("trailingEps") == 1.0 and first.as_of == date(2024, 12, 31)
@@ -154,7 +156,7 @@ def test_csv_folder_is_read_on_every_question(tmp_path: Path) -> None:
         services.close()
 
 
-def test_ttl_applies_to_any_source(tmp_path: Path, cache: Cache) -> None:
+def test_ttl_applies_to_any_source(tmp_path: Path, cache: MarketCache) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     write_json(folder, {"AAA": {"trailingEps": 1.0}})
@@ -168,7 +170,7 @@ def test_ttl_applies_to_any_source(tmp_path: Path, cache: Cache) -> None:
     assert store.get("AAA").number("trailingEps") == 3.0
 
 
-def test_non_numbers_are_not_numbers(cache: Cache, tmp_path: Path) -> None:
+def test_non_numbers_are_not_numbers(cache: MarketCache, tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     write_json(folder, {"AAA": {"trailingEps": "Infinity", "forwardEps": None, "bookValue": True}})

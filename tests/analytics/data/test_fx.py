@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.fx import FxTable, Rate, load_fx, major_currency
 from analytics.data.market import MarketData
 from analytics.data.series import Problem, ProblemKind, Series
@@ -76,7 +76,7 @@ def test_stale_flags(table: FxTable) -> None:
 def test_load_fx_asks_once_for_the_needed_series(tmp_path: Path) -> None:
     source = RecordingSource(MemorySource({"HKD=X": list(HKD.bars), "GBP=X": list(GBP.bars)}))
     clock = Clock(datetime(2025, 2, 1, tzinfo=UTC))
-    market = MarketData(Cache(tmp_path / "c.sqlite3"), source, clock=clock)
+    market = MarketData(MarketCache(tmp_path / "c.sqlite3"), source, clock=clock)
     table = load_fx(market, {"HKD", "GBp", "USD"}, D("2025-01-06"), D("2025-01-13"))
     # one call for both series, reaching back far enough for a rate up to 5 days old
     assert source.calls == [Call(("GBP=X", "HKD=X"), D("2024-12-29"), D("2025-01-13"))]

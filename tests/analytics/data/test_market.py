@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache, FetchRecord
+from analytics.data.cache import FetchRecord, MarketCache
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.market import MarketData, latest_possible_day
 from analytics.data.series import Problem, ProblemKind
@@ -52,7 +52,7 @@ def make(
 ) -> tuple[MarketData, RecordingSource, Clock]:
     source = RecordingSource(inner)
     clock = Clock(now)
-    market = MarketData(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
+    market = MarketData(MarketCache(tmp_path / "cache.sqlite3"), source, clock=clock)
     return market, source, clock
 
 
@@ -311,7 +311,7 @@ def test_a_cached_question_is_not_held_up_by_a_slow_fetch(
             return super().fetch_history(symbols, start, end)
 
     source = Blocking(memory.bars)
-    market = MarketData(Cache(tmp_path / "c.sqlite3"), source, clock=Clock(MONDAY))
+    market = MarketData(MarketCache(tmp_path / "c.sqlite3"), source, clock=Clock(MONDAY))
     market.history(["AAA"], D("2024-12-30"), D("2025-01-03"))  # cached
     slow = threading.Thread(target=market.history, args=(["BBB"], D("2024-12-30"), D("2025-01-03")))
     slow.start()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.errors import SourceError
 from analytics.data.market import MarketData
 from analytics.data.sources.base import Bar
@@ -46,7 +46,7 @@ OTHER = daily(
 
 def make(tmp_path: Path, inner: MemorySource) -> tuple[MarketData, RecordingSource, Clock]:
     source, clock = RecordingSource(inner), Clock(MONDAY)
-    return MarketData(Cache(tmp_path / "cache.sqlite3"), source, clock=clock), source, clock
+    return MarketData(MarketCache(tmp_path / "cache.sqlite3"), source, clock=clock), source, clock
 
 
 def closes(market: MarketData, symbol: str, start: date, end: date) -> list[tuple[date, float]]:
@@ -237,7 +237,7 @@ def yahoo_market(
     yahoo_double.serve(shared_symbols(["AAPL", "MSFT"], FIRST, LAST_CACHED))
     source = YahooSource(base_url=yahoo_double.base_url, timeout=5.0, cache_dir=tmp_path / "yf")
     clock = Clock(BEFORE)
-    market = MarketData(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
+    market = MarketData(MarketCache(tmp_path / "cache.sqlite3"), source, clock=clock)
     assert set(market.history(["AAPL", "MSFT"], FIRST, LAST_CACHED).series) == {"AAPL", "MSFT"}
     assert len(yahoo_double.chart_requests()) == 2
     yahoo_double.clear_requests()

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
 from analytics.services import Services
 from tests.real_data import MARKET_DATA
@@ -67,7 +66,9 @@ def recorded_services(
     cache_dir = tmp_path / "yf"
     cache_dir.mkdir(exist_ok=True)
     source = YahooSource(base_url=double.base_url, cache_dir=cache_dir)
-    return Services.build(Cache(tmp_path / "recorded.sqlite3"), source, clock=Clock(now))
+    return Services.open(
+        tmp_path / "recorded.sqlite3", tmp_path / "marketbot.sqlite3", source, clock=Clock(now)
+    )
 
 
 def serve_recorded(double: YahooDouble, symbols: Iterable[str] = RECORDED_LISTINGS) -> None:

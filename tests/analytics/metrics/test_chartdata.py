@@ -13,7 +13,6 @@ from datetime import date
 import numpy as np
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.metrics.chartdata import (
     ChartData,
@@ -48,8 +47,10 @@ def symbols(*names: str) -> Target:
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    db = tmp_path_factory.mktemp("chartdata") / "cache.sqlite3"
-    s = Services.build(Cache(db), CsvFolderSource(MARKET_DATA))
+    folder = tmp_path_factory.mktemp("chartdata")
+    s = Services.open(
+        folder / "cache.sqlite3", folder / "marketbot.sqlite3", CsvFolderSource(MARKET_DATA)
+    )
     yield s
     s.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.data.sources.yahoo import YahooSource
@@ -82,7 +82,7 @@ def check(data: dict, want: dict) -> None:
 
 @pytest.fixture
 def market(tmp_path: Path):
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = MarketCache(tmp_path / "c.sqlite3")
     yield MarketData(cache, CsvFolderSource(MARKET_DATA), clock=lambda: CLOCK)
     cache.close()
 
@@ -146,7 +146,7 @@ def test_too_little_history_says_so(tmp_path: Path) -> None:
     (folder / "ONE.csv").write_text("Date,Close\n2025-03-07,10\n", encoding="utf-8")
     lines = ["Date,Close"] + [f"{date(2025, 2, 1) + timedelta(days=i)},{10 + i}" for i in range(30)]
     (folder / "NEW.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = MarketCache(tmp_path / "c.sqlite3")
     try:
         market = MarketData(cache, CsvFolderSource(folder), clock=lambda: CLOCK)
         with pytest.raises(NoDataError, match="only 1 daily close in the lookback"):
@@ -168,7 +168,7 @@ def test_yahoo_index_serving_only_days_says_so(yahoo_double: YahooDouble, tmp_pa
         DailyBar(date(2025, 3, 7), 5010.0, 5110.0, 5000.0, 5100.0, 5100.0, 1e6),
     ]
     yahoo_double.serve({"HSTECH.HK": symbol_data("HSTECH.HK", bars, valid_ranges=["1d", "5d"])})
-    cache = Cache(tmp_path / "y.sqlite3")
+    cache = MarketCache(tmp_path / "y.sqlite3")
     try:
         market = MarketData(
             cache,

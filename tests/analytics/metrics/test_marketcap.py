@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
-from analytics.data.fundamentals import store_for
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import NoDataError
 from analytics.metrics.marketcap import SHARES_NOTE, compute_marketcap
@@ -73,8 +71,11 @@ def linked_services(tmp_path: Path) -> Services:
     fundamentals["0700.HK"] |= {"currency": "HKD", "financialCurrency": "CNY"}
     fundamentals["NVDA"] = {"currency": "USD", "marketCap": 3e12}  # no share count
     (folder / "fundamentals.json").write_text(json.dumps(fundamentals), encoding="utf-8")
-    return Services.build(
-        Cache(tmp_path / "c.sqlite3"), CsvFolderSource(folder), clock=lambda: CLOCK
+    return Services.open(
+        tmp_path / "c.sqlite3",
+        tmp_path / "marketbot.sqlite3",
+        CsvFolderSource(folder),
+        clock=lambda: CLOCK,
     )
 
 
@@ -87,7 +88,7 @@ def services(tmp_path: Path):
 
 def run(services: Services, symbols: tuple[str, ...], period: Period):
     target = Target(",".join(symbols), symbols, "symbols")
-    return compute_marketcap(services.market, store_for(services), target, period)
+    return compute_marketcap(services.market, services.fundamentals, target, period)
 
 
 def test_change_in_usd_matches_an_independent_computation(services: Services) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from analytics.data.sources.base import Bar
 from analytics.data.sources.csvdir import CsvFolderSource
@@ -53,7 +53,7 @@ def market(tmp_path: Path):
         {"AAA": AAA, "0001.HK": HK, "HKD=X": HKD, "7203.T": TOYOTA, "JPY=X": JPY, "OLD": OLD,
          "VOD.L": daily(("2022-12-30", 100.0), ("2023-01-06", 110.0))},
     )  # fmt: skip
-    m = MarketData(Cache(tmp_path / "c.sqlite3"), RecordingSource(source), clock=Clock(NOW))
+    m = MarketData(MarketCache(tmp_path / "c.sqlite3"), RecordingSource(source), clock=Clock(NOW))
     yield m
     m.cache.close()
 
@@ -207,7 +207,7 @@ def test_member_paths_run_from_base_to_end_close(market: MarketData) -> None:
 
 def test_a_stale_fx_series_makes_the_answer_stale(tmp_path: Path) -> None:
     source = RecordingSource(MemorySource({"0001.HK": HK, "HKD=X": HKD}))
-    market = MarketData(Cache(tmp_path / "c.sqlite3"), source, clock=Clock(NOW))
+    market = MarketData(MarketCache(tmp_path / "c.sqlite3"), source, clock=Clock(NOW))
     period = Period(start=D("2022-12-30"), end=D("2023-01-05"))
     market.history(["0001.HK"], D("2022-12-16"), D("2023-01-06"))  # price cached, FX not
     market.history(["HKD=X"], D("2022-12-19"), D("2023-01-03"))  # FX cached in part
@@ -251,7 +251,9 @@ def independent_basket_return(
 
 @pytest.fixture
 def real_market(tmp_path: Path, market_data_dir: Path, clock: Clock):
-    m = MarketData(Cache(tmp_path / "real.sqlite3"), CsvFolderSource(market_data_dir), clock=clock)
+    m = MarketData(
+        MarketCache(tmp_path / "real.sqlite3"), CsvFolderSource(market_data_dir), clock=clock
+    )
     yield m
     m.cache.close()
 
@@ -320,7 +322,7 @@ def test_latest_close_default_on_old_files(real_market: MarketData, market_data_
 
 def test_max_with_one_bar(tmp_path: Path) -> None:
     market = MarketData(
-        Cache(tmp_path / "c.sqlite3"),
+        MarketCache(tmp_path / "c.sqlite3"),
         MemorySource({"ONE": [Bar(D("2023-01-03"), 5.0)]}),
         clock=Clock(NOW),
     )

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
-from analytics.data.fundamentals import store_for as fundamentals_store
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import NoDataError, SourceError
 from analytics.metrics.summary import compute_summary
@@ -134,11 +132,13 @@ def test_forward_pe_comes_from_the_valuation_module(tmp_path: Path) -> None:
         json.dumps({k: FUNDAMENTALS[k] for k in ("AAA", "CCC")}), encoding="utf-8"
     )
     clock = lambda: datetime(2025, 3, 10, 12, tzinfo=UTC)  # noqa: E731
-    services = Services.build(Cache(tmp_path / "c.sqlite3"), CsvFolderSource(folder), clock=clock)
+    services = Services.open(
+        tmp_path / "c.sqlite3", tmp_path / "marketbot.sqlite3", CsvFolderSource(folder), clock=clock
+    )
     try:
         pair = Target("AAA,CCC", ("AAA", "CCC"), "symbols")
         alone = Target("DDD", ("DDD",), "symbols")
-        store = fundamentals_store(services)
+        store = services.fundamentals
         summary = compute_summary(services.market, [pair, alone], fundamentals=store)
         assert summary.as_of == date(2025, 3, 7) and not summary.stale
         by_hand = (100e9 + 50e9) / (100e9 / 16 + 50e9 / 50)

@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-from analytics.data.cache import Cache
-from analytics.data.fundamentals import store_for
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.errors import NoDataError
 from analytics.metrics.targets import Target
@@ -135,7 +133,9 @@ def make_folder(tmp_path: Path, fundamentals: dict[str, Any] | None = None) -> P
 
 
 def csv_services(folder: Path, db: Path, clock: Callable[[], datetime] = lambda: CLOCK) -> Services:
-    return Services.build(Cache(db), CsvFolderSource(folder), clock=clock)
+    return Services.open(
+        db, db.with_suffix(".server.sqlite3"), CsvFolderSource(folder), clock=clock
+    )
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def targets(*symbols: str) -> Target:
 
 
 def valuation(services: Services, *symbols: str):
-    return compute_valuation(services.market, store_for(services), targets(*symbols))
+    return compute_valuation(services.market, services.fundamentals, targets(*symbols))
 
 
 def test_aggregate_pe_median_and_exclusions_by_hand(services: Services) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.fundamentals import store_for
-from analytics.data.statements import statements_for
 from analytics.errors import NoDataError
 from analytics.metrics.targets import Target
 from analytics.metrics.valuation_history import compute_valuation_on, load_inputs
@@ -69,7 +67,7 @@ def services(yahoo_double: YahooDouble, tmp_path: Path) -> Iterator[Services]:
 def on(services: Services, day: date, *symbols: str):
     target = Target(",".join(symbols), symbols, "symbols")
     return compute_valuation_on(
-        services.market, store_for(services), statements_for(services), target, day
+        services.market, services.fundamentals, services.statements, target, day
     )
 
 
@@ -92,7 +90,7 @@ def test_mislabelled_timeseries_eps_is_caught(
     target = Target("BEKE", ("BEKE",), "symbols")
     day = date(2024, 6, 1)
     inputs = load_inputs(
-        services.market, store_for(services), statements_for(services), target, day, day
+        services.market, services.fundamentals, services.statements, target, day, day
     )
     beke = inputs.listings["BEKE"]
     quarter = beke.statements.quarterly[0]

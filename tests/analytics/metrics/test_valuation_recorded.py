@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.fundamentals import store_for
 from analytics.metrics.targets import Target
 from analytics.metrics.valuation import MemberValuation, ValuationResult, compute_valuation
 from analytics.services import Services
@@ -33,7 +32,7 @@ def services(yahoo_double: YahooDouble, tmp_path: Path) -> Iterator[Services]:
 
 def value(services: Services, *symbols: str) -> ValuationResult:
     target = Target(",".join(symbols), symbols, "symbols")
-    return compute_valuation(services.market, store_for(services), target)
+    return compute_valuation(services.market, services.fundamentals, target)
 
 
 def member(services: Services, symbol: str) -> MemberValuation:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.errors import UserInputError
 from analytics.metrics.targets import PRESETS, Target
 from analytics.server.baskets import BasketStore, check_member_count, validate_name
+from analytics.server.sqlite_store import SQLiteServerStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 GUILD, OTHER = 111, 222
@@ -20,9 +20,9 @@ GUILD, OTHER = 111, 222
 
 @pytest.fixture
 def store(tmp_path: Path):
-    cache = Cache(tmp_path / "c.sqlite3")
-    yield BasketStore(cache)
-    cache.close()
+    server = SQLiteServerStore(tmp_path / "marketbot.sqlite3")
+    yield BasketStore(server)
+    server.close()
 
 
 def test_presets_are_the_documented_members() -> None:
@@ -52,7 +52,7 @@ def test_preset_names_are_refused(name: str) -> None:
 def test_create_stores_a_row_per_server(store: BasketStore) -> None:
     basket = store.create(GUILD, "EV", ["1211.HK", "TSLA"], 42, NOW)
     assert (basket.name, basket.members, basket.created_by) == ("ev", ("1211.HK", "TSLA"), 42)
-    rows = sqlite3.connect(store.cache.path).execute(
+    rows = sqlite3.connect(store.store.path).execute(  # type: ignore[attr-defined]
         "SELECT guild_id, name, members, created_by, created_at FROM baskets"
     )
     assert list(rows) == [(GUILD, "ev", json.dumps(["1211.HK", "TSLA"]), 42, NOW.isoformat())]

@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.errors import UserInputError
 from analytics.server.schedule import WeeklyRule
-from analytics.server.subscriptions import (
-    FAILED_WEEKS_TO_PAUSE,
-    MAX_PER_SERVER,
-    SubscriptionStore,
-    store_for,
-)
+from analytics.server.sqlite_store import SQLiteServerStore
+from analytics.server.subscriptions import FAILED_WEEKS_TO_PAUSE, MAX_PER_SERVER, SubscriptionStore
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2025, 3, 7, 12, 0, tzinfo=UTC)
@@ -29,15 +24,15 @@ GUILD = 1300000000000000010
 
 
 @pytest.fixture
-def cache(tmp_path: Path):
-    c = Cache(tmp_path / "subs.sqlite3")
-    yield c
-    c.close()
+def server(tmp_path: Path):
+    s = SQLiteServerStore(tmp_path / "subs.sqlite3")
+    yield s
+    s.close()
 
 
 @pytest.fixture
-def store(cache: Cache) -> SubscriptionStore:
-    return SubscriptionStore(cache)
+def store(server: SQLiteServerStore) -> SubscriptionStore:
+    return SubscriptionStore(server)
 
 
 def test_add_list_remove_and_ownership(store: SubscriptionStore) -> None:
@@ -66,10 +61,10 @@ def test_per_server_limit(store: SubscriptionStore) -> None:
 
 
 def test_a_slot_is_claimed_once_among_competing_connections(tmp_path: Path) -> None:
-    """Eight threads with their own Cache (own connections, like processes) race."""
+    """Eight threads with their own store (own connections, like processes) race."""
     path = tmp_path / "race.sqlite3"
-    sub = SubscriptionStore(Cache(path)).add(GUILD, 11, ["mag7"], RULE, None, NOW)
-    stores = [SubscriptionStore(Cache(path)) for _ in range(8)]
+    sub = SubscriptionStore(SQLiteServerStore(path)).add(GUILD, 11, ["mag7"], RULE, None, NOW)
+    stores = [SubscriptionStore(SQLiteServerStore(path)) for _ in range(8)]
     barrier = threading.Barrier(len(stores))
     wins: list[str] = []
 
@@ -91,9 +86,9 @@ def test_a_slot_is_claimed_once_among_competing_connections(tmp_path: Path) -> N
 CLAIM_SCRIPT = """
 import sys
 from datetime import datetime
-from analytics.data.cache import Cache
+from analytics.server.sqlite_store import SQLiteServerStore
 from analytics.server.subscriptions import SubscriptionStore
-store = SubscriptionStore(Cache(sys.argv[1]))
+store = SubscriptionStore(SQLiteServerStore(sys.argv[1]))
 sys.stdin.readline()  # start together
 won = store.claim(int(sys.argv[2]), datetime.fromisoformat(sys.argv[3]), sys.argv[4],
                   datetime.fromisoformat(sys.argv[3]))
@@ -103,7 +98,7 @@ print("won" if won else "lost")
 
 def test_a_slot_is_claimed_once_among_processes(tmp_path: Path) -> None:
     path = tmp_path / "procs.sqlite3"
-    sub = SubscriptionStore(Cache(path)).add(GUILD, 11, ["mag7"], RULE, None, NOW)
+    sub = SubscriptionStore(SQLiteServerStore(path)).add(GUILD, 11, ["mag7"], RULE, None, NOW)
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CLAIM_SCRIPT, str(path), str(sub.id), SLOT.isoformat(), f"p{i}"],
@@ -116,7 +111,7 @@ def test_a_slot_is_claimed_once_among_processes(tmp_path: Path) -> None:
     ]
     outputs = [p.communicate("go\n", timeout=60)[0].strip() for p in procs]
     assert sorted(outputs) == ["lost", "lost", "lost", "won"]
-    (row,) = SubscriptionStore(Cache(path)).posts(sub.id)
+    (row,) = SubscriptionStore(SQLiteServerStore(path)).posts(sub.id)
     assert row.status == "claimed"
 
 
@@ -190,10 +185,3 @@ def test_claim_of_a_deleted_subscription_claims_nothing(store: SubscriptionStore
     sub = store.add(GUILD, 11, ["mag7"], RULE, None, NOW)
     store.remove(GUILD, sub.id)
     assert store.claim(sub.id, SLOT, "w", NOW) is None
-
-
-def test_store_for_shares_one_store_per_cache(cache: Cache, tmp_path: Path) -> None:
-    assert store_for(cache) is store_for(cache)
-    other = Cache(tmp_path / "other.sqlite3")
-    assert store_for(other) is not store_for(cache)
-    other.close()
