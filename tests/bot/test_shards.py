@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
 from bot.app import MarketBot, ShardedMarketBot, make_bot
@@ -125,8 +124,11 @@ async def test_a_process_with_shard_1_of_2_serves_only_that_shards_servers(
     )  # fmt: skip
     async with DiscordDouble(guilds=two_guilds(), shard_count=2) as double:
         with double.point_discord_py():
-            services = Services.build(
-                Cache(settings.db_path), CsvFolderSource(MARKET_DATA), clock=Clock(FIXED_NOW)
+            services = Services.open(
+                tmp_path / "cache.sqlite3",
+                settings.db_path,
+                CsvFolderSource(MARKET_DATA),
+                clock=Clock(FIXED_NOW),
             )
             bot = make_bot(
                 settings, services, cooldown=Cooldown(limit=1000), guild_ready_timeout=0.05
@@ -158,7 +160,7 @@ async def test_a_process_with_shard_1_of_2_serves_only_that_shards_servers(
 
 def test_no_shard_settings_make_the_plain_client() -> None:
     settings = Settings(source=f"csv:{MARKET_DATA}", discord_token="x")
-    services = Services.build(Cache(":memory:"), CsvFolderSource(MARKET_DATA))
+    services = Services.open(":memory:", ":memory:", CsvFolderSource(MARKET_DATA))
     try:
         bot = make_bot(settings, services)
         assert type(bot) is MarketBot and bot.shard_count is None

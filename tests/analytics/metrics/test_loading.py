@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from analytics.data.series import ProblemKind
 from analytics.data.sources.base import SymbolHistory
@@ -65,7 +65,7 @@ def memory() -> MemorySource:
 
 @pytest.fixture
 def market(tmp_path: Path) -> Iterator[MarketData]:
-    m = MarketData(Cache(tmp_path / "c.sqlite3"), RecordingSource(memory()), clock=Clock(NOW))
+    m = MarketData(MarketCache(tmp_path / "c.sqlite3"), RecordingSource(memory()), clock=Clock(NOW))
     yield m
     m.cache.close()
 
@@ -127,7 +127,7 @@ def test_a_symbol_check_never_looks_further_back(market: MarketData) -> None:
 
 def test_a_failed_probe_is_final(tmp_path: Path) -> None:
     source = RecordingSource(FailsBefore(memory(), D("2022-12-01")))
-    market = MarketData(Cache(tmp_path / "c.sqlite3"), source, clock=Clock(NOW))
+    market = MarketData(MarketCache(tmp_path / "c.sqlite3"), source, clock=Clock(NOW))
     history = latest_closes(market, ["AAA", "GONE"])
     # the year probe fails: GONE is not asked again over its whole history
     assert source.calls == [
