@@ -194,6 +194,23 @@ def test_older_single_file_databases_are_adopted_too(tmp_path: Path, version: in
         store.close()
 
 
+def test_a_file_from_main_before_the_split_with_statements_is_adopted(tmp_path: Path) -> None:
+    """Main had a migration 5 (``statements``) in the single file for a while."""
+    path = tmp_path / "marketbot.sqlite3"
+    make_legacy_database(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE statements (symbol TEXT PRIMARY KEY, periods TEXT, latest_end TEXT, "
+        "fetched_at TEXT NOT NULL, source TEXT)"
+    )
+    conn.execute("INSERT INTO statements VALUES ('AAPL', NULL, NULL, '2025-03-08', 'yahoo')")
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    before = users_rows(path)
+    SQLiteServerStore(path).close()
+    assert users_rows(path) == before and tables(path) == set(USERS_TABLES)
+
+
 def test_processes_opening_an_old_file_at_once_adopt_it_once(tmp_path: Path) -> None:
     path = tmp_path / "marketbot.sqlite3"
     make_legacy_database(path)
