@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from analytics.charts.figures import render_png
-from analytics.data.cache import Cache
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.metrics.chartdata import chart_data
 from analytics.metrics.periods import Period
@@ -51,7 +50,11 @@ def exists(pid: int) -> bool:
 
 def expected_png(tmp_path: Path) -> bytes:
     """The same chart drawn here, in this process, from the same CSV files."""
-    services = Services.build(Cache(tmp_path / "expected.sqlite3"), CsvFolderSource(MARKET_DATA))
+    services = Services.open(
+        tmp_path / "expected.sqlite3",
+        tmp_path / "expected-db.sqlite3",
+        CsvFolderSource(MARKET_DATA),
+    )
     try:
         target = services.baskets.resolve_target("china-titans", 0)
         vs = services.baskets.resolve_target("mag7", 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 from analytics.charts import jobs
 from analytics.charts.figures import render_png
 from analytics.charts.renderer import ChartRenderer, PngCache, job_key
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from analytics.metrics.chartdata import ChartData, chart_data
 from analytics.metrics.periods import Period
@@ -27,7 +27,7 @@ TARGET = Target("AAA,BBB", ("AAA", "BBB"), "symbols")
 
 
 def market(tmp_path: Path, memory: MemorySource) -> MarketData:
-    return MarketData(Cache(tmp_path / "cache.sqlite3"), memory, clock=Clock(MONDAY))
+    return MarketData(MarketCache(tmp_path / "cache.sqlite3"), memory, clock=Clock(MONDAY))
 
 
 def chart(m: MarketData, end: date, style: str = "rebased") -> ChartData:
