@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.errors import UserInputError
 from commands.ask.frame import SPECS, Command, Frame, frame_of
 from commands.ask.interpret import Ambiguous, Outcome, Refusal, Understood, interpret
@@ -45,7 +45,7 @@ class Asked:
 class KnownSymbols(Container[str]):
     """``symbol in known``: has the bot ever fetched it (so ``nvda`` is a ticker)?"""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: MarketCache) -> None:
         self.cache = cache
         self._lookup = lru_cache(maxsize=4096)(self._query)
 
