@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.statements import NEXT_REPORT, statements_for
+from analytics.data.statements import NEXT_REPORT
 from analytics.services import Services
 from tests.analytics.metrics.recorded_setup import listing, recorded_services
 from tests.analytics.metrics.test_valuation_history import Q4_END, beke_bars, four_quarters
@@ -42,7 +42,7 @@ def test_refetched_only_after_the_next_report_is_due(
 ) -> None:
     clock = services.clock
     assert isinstance(clock, Clock)
-    store = statements_for(services)
+    store = services.statements
     first = store.get_many(["BEKE"])["BEKE"]
     assert [p.end.isoformat() for p in first.quarterly][-1] == Q4_END
     clock.advance(days=60)  # 2024-07-31: still before 2024-03-31 + 137 days
@@ -65,7 +65,7 @@ def test_refetched_only_after_the_next_report_is_due(
 def test_served_stale_when_yahoo_rate_limits(yahoo_double: YahooDouble, services: Services) -> None:
     clock = services.clock
     assert isinstance(clock, Clock)
-    store = statements_for(services)
+    store = services.statements
     store.get_many(["BEKE"])
     clock.advance(days=200)  # due again
     yahoo_double.rate_limit()
@@ -78,5 +78,5 @@ def test_nothing_cached_and_yahoo_down_gives_the_reason(
     yahoo_double: YahooDouble, services: Services
 ) -> None:
     yahoo_double.server_error()
-    got = statements_for(services).get_many(["BEKE"])["BEKE"]
+    got = services.statements.get_many(["BEKE"])["BEKE"]
     assert got.quarterly == [] and got.error and "no statements could be had" in got.error
