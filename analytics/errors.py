@@ -26,6 +26,16 @@ class NoDataError(MarketbotError):
     exit_code = 3
 
 
+class StorageUnavailable(MarketbotError):
+    """The server store (baskets, subscriptions) did not answer: PostgreSQL down or
+    unreachable. The operation wrote nothing; market answers, which do not need it, go on."""
+
+    exit_code = 3
+
+    def __init__(self, message: str = "storage unavailable, try again in a moment.") -> None:
+        super().__init__(message)
+
+
 class PermissionDeniedError(MarketbotError):
     """The user may not do this (e.g. change baskets without Manage Server)."""
 

@@ -25,6 +25,16 @@ from analytics.server.store import ServerStore
 from analytics.server.subscriptions import SubscriptionStore
 
 
+def open_server_store(db: Path | str) -> ServerStore:
+    """``MARKETBOT_DB``: a ``postgresql://`` URL opens the PostgreSQL store, anything else is
+    the path of the SQLite one. psycopg is imported only when it is needed."""
+    if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")):
+        from analytics.server.pg_store import PostgresServerStore
+
+        return PostgresServerStore(db)
+    return SQLiteServerStore(db)
+
+
 @dataclass(slots=True)
 class Services:
     #: Public market data, rebuildable (``MARKETBOT_CACHE``).
@@ -70,12 +80,15 @@ class Services:
         source: Source,
         clock: Callable[[], datetime] = utc_now,
     ) -> Services:
-        """Open (creating or upgrading) the market cache and a SQLite server store."""
-        cache = MarketCache(cache_path)
+        """Open (creating or upgrading) the market cache and the server store (a SQLite
+        path or a PostgreSQL URL, see :func:`open_server_store`)."""
+        # The server store first: a PostgreSQL that cannot be used stops the start before
+        # anything is created on disk.
+        store = open_server_store(db_path)
         try:
-            store = SQLiteServerStore(db_path)
+            cache = MarketCache(cache_path)
         except BaseException:
-            cache.close()
+            store.close()
             raise
         return cls.build(cache, store, source, clock)
 

@@ -114,7 +114,10 @@ class MarketBot(discord.Client):
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def _sync_state_path(self) -> Path:
-        return self.settings.db_path.with_name(self.settings.db_path.stem + ".command-sync.json")
+        # Beside the SQLite server store; a PostgreSQL one has no folder here, so then
+        # beside the local market cache (losing it costs one re-sync).
+        base = self.settings.db_path if self.settings.db_url is None else self.settings.cache_path
+        return base.with_name(base.stem + ".command-sync.json")
 
     def _sync_key(self) -> str:
         app_id = self.application_id or 0
@@ -274,7 +277,7 @@ def make_bot(settings: Settings, services: Services, **options: Any) -> MarketBo
 
 
 def _prepare(settings: Settings) -> Services:
-    setup_logging(settings.log_dir, settings.log_level, [settings.discord_token or ""])
+    setup_logging(settings.log_dir, settings.log_level, settings.secrets)
     apply_discord_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
     return build_services(settings)
 

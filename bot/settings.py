@@ -32,8 +32,11 @@ class SettingsError(UserInputError):
 @dataclass(frozen=True)
 class Settings:
     source: str = "yahoo"
-    #: The server store: users' baskets, subscriptions, posted slots.
+    #: The server store: users' baskets, subscriptions, posted slots (SQLite file)...
     db_path: Path = DEFAULT_DB
+    #: ...or, when MARKETBOT_DB is ``postgresql://…``, that URL (it holds the password:
+    #: never in repr or logs; :attr:`db_location` is the form to show).
+    db_url: str | None = field(default=None, repr=False)
     #: The market cache: prices and fundamentals, rebuildable.
     cache_path: Path = DEFAULT_CACHE
     yahoo_base_url: str | None = None
@@ -55,6 +58,29 @@ class Settings:
     @property
     def has_token(self) -> bool:
         return bool(self.discord_token)
+
+    @property
+    def server_store(self) -> Path | str:
+        """What opens the server store: the PostgreSQL URL if set, else the SQLite path."""
+        return self.db_url or self.db_path
+
+    @property
+    def db_location(self) -> str:
+        if self.db_url is None:
+            return str(self.db_path)
+        from analytics.server.pg_store import redact
+
+        return redact(self.db_url)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Values no log line may contain: the token and the database password."""
+        found = [self.discord_token or ""]
+        if self.db_url:
+            from analytics.server.pg_store import password_of
+
+            found.append(password_of(self.db_url) or "")
+        return [s for s in found if s]
 
 
 def load_settings(
@@ -86,9 +112,16 @@ def load_settings(
             raise SettingsError(f"{name} must be a number (a Discord id), got {raw[:30]!r}.")
         return int(raw)
 
-    db_path = sqlite_file("MARKETBOT_DB", get("MARKETBOT_DB"), DEFAULT_DB)
+    raw_db = get("MARKETBOT_DB")
+    db_url = None
+    if raw_db is not None and raw_db.startswith(("postgresql://", "postgres://")):
+        from analytics.server.pg_store import check_url
+
+        check_url(raw_db)  # a malformed URL is one line now, not a failure at first use
+        db_url, raw_db = raw_db, None
+    db_path = sqlite_file("MARKETBOT_DB", raw_db, DEFAULT_DB)
     cache_path = sqlite_file("MARKETBOT_CACHE", get("MARKETBOT_CACHE"), DEFAULT_CACHE)
-    if db_path.resolve() == cache_path.resolve():
+    if db_url is None and db_path.resolve() == cache_path.resolve():
         raise SettingsError(
             f"MARKETBOT_CACHE and MARKETBOT_DB are both {str(db_path)[:60]!r}: the market cache "
             "may be deleted at any time, so it needs a file of its own."
@@ -96,6 +129,7 @@ def load_settings(
     return Settings(
         source=source,
         db_path=db_path,
+        db_url=db_url,
         cache_path=cache_path,
         yahoo_base_url=(get("MARKETBOT_YAHOO_BASE_URL") or "").rstrip("/") or None,
         discord_token=get("DISCORD_TOKEN"),
@@ -132,8 +166,9 @@ def sqlite_file(name: str, raw: str | None, default: Path) -> Path:
         return default
     url = _URL.match(raw)
     if url:
+        also = " or postgresql://user:password@host:port/database" if name == "MARKETBOT_DB" else ""
         raise SettingsError(
-            f"{name}: {url.group(1)}: URLs are not accepted; use a path to a SQLite file "
+            f"{name}: {url.group(1)}: URLs are not accepted; use a path to a SQLite file{also} "
             f"(default {default})."
         )
     path = Path(raw).expanduser()

@@ -19,4 +19,4 @@ def make_source(settings: Settings) -> Source:
 
 
 def build_services(settings: Settings) -> Services:
-    return Services.open(settings.cache_path, settings.db_path, make_source(settings))
+    return Services.open(settings.cache_path, settings.server_store, make_source(settings))

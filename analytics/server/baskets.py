@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from analytics.data.symbols import MAX_SYMBOLS, _printable, parse_symbol_list
-from analytics.errors import UserInputError
+from analytics.errors import StorageUnavailable, UserInputError
 from analytics.metrics.targets import PRESETS, Target
 from analytics.server.records import Basket
 from analytics.server.store import ServerStore
@@ -104,7 +104,14 @@ class BasketStore:
             lowered = raw.lower()
             if lowered in PRESETS:
                 return Target(lowered, PRESETS[lowered], "preset", lowered)
-            basket = self.get(guild_id, lowered) if NAME_RE.match(lowered) else None
+            try:
+                basket = self.get(guild_id, lowered) if NAME_RE.match(lowered) else None
+            except StorageUnavailable:
+                # The server store is down: a symbol still answers (market data does not
+                # need it); only a name that is not a symbol has to wait for it.
+                if not _is_symbol_list(raw):
+                    raise
+                basket = None
             if basket:
                 return Target(basket.name, basket.members, "server", basket.name)
         try:
@@ -114,6 +121,14 @@ class BasketStore:
                 raise self.unknown(guild_id, raw.lower()) from None
             raise exc
         return Target(",".join(symbols), tuple(symbols), "symbols")
+
+
+def _is_symbol_list(raw: str) -> bool:
+    try:
+        parse_symbol_list(raw)
+    except UserInputError:
+        return False
+    return True
 
 
 def refuse_preset(name: str) -> None:

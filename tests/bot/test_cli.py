@@ -259,16 +259,20 @@ def test_an_unusable_database_path_is_one_line(console, monkeypatch, tmp_path: P
     assert list(tmp_path.glob("*.sqlite3")) == []  # nothing was created beside it
 
 
-def test_a_database_url_is_refused_at_start_and_creates_nothing(
+def test_an_unreachable_postgresql_is_one_line_at_start_and_creates_nothing(
     console, monkeypatch, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("MARKETBOT_DB", "postgresql://bot:hunter2@localhost/marketbot")
+    from tests.pg_server import free_port
+
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("MARKETBOT_DB", f"postgresql://bot:hunter2@127.0.0.1:{port}/marketbot")
     result = console("/basket list")
     line = assert_one_line_error(result, 2)
-    assert line == (
-        "marketbot: MARKETBOT_DB: postgresql: URLs are not accepted; use a path to a SQLite "
-        "file (default data/marketbot.sqlite3)."
+    assert line.startswith(
+        f"marketbot: MARKETBOT_DB: cannot use PostgreSQL at postgresql://bot:***@127.0.0.1:{port}"
+        "/marketbot: "
     )
+    assert "hunter2" not in result.err + result.out
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no "postgresql:" folder, no file
 
 

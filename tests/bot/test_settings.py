@@ -79,9 +79,10 @@ def test_blank_values_fall_back_to_defaults(tmp_path: Path) -> None:
         ({"MARKETBOT_SOURCE": "csv:/no/such/folder"}, "folder '/no/such/folder' does not exist"),
         ({"MARKETBOT_DEV_GUILD_ID": "my-server"}, "MARKETBOT_DEV_GUILD_ID must be a number"),
         (
-            {"MARKETBOT_DB": "postgresql://bot:hunter2@db.example:5432/marketbot"},
-            "MARKETBOT_DB: postgresql: URLs are not accepted; use a path to a SQLite file "
-            "(default data/marketbot.sqlite3).",
+            # postgresql:// is the PostgreSQL server store (issue 15); other URLs are refused.
+            {"MARKETBOT_DB": "mysql://bot:hunter2@db.example:5432/marketbot"},
+            "MARKETBOT_DB: mysql: URLs are not accepted; use a path to a SQLite file or "
+            "postgresql://user:password@host:port/database (default data/marketbot.sqlite3).",
         ),
         ({"MARKETBOT_DB": "sqlite:///data/x.db"}, "MARKETBOT_DB: sqlite: URLs are not accepted"),
         ({"MARKETBOT_CACHE": "redis://cache:6379"}, "MARKETBOT_CACHE: redis: URLs are not"),
@@ -120,3 +121,28 @@ def test_the_token_never_shows_in_repr(tmp_path: Path) -> None:
     assert settings.has_token
     assert "very-secret" not in repr(settings)
     assert "very-secret" not in repr(Settings(discord_token="very-secret"))
+
+
+def test_a_postgresql_url_puts_the_server_store_there_and_hides_the_password() -> None:
+    url = "postgresql://bot:hunter2-secret@db.internal:5433/marketbot"
+    settings = load_settings({"MARKETBOT_DB": url}, dotenv_path=None)
+    assert settings.db_url == url and settings.server_store == url
+    assert settings.db_location == "postgresql://bot:***@db.internal:5433/marketbot"
+    assert "hunter2-secret" not in repr(settings)
+    assert "hunter2-secret" in settings.secrets  # so the log filter redacts it
+    assert settings.cache_path == Path("data") / "cache.sqlite3"  # the cache stays local
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("postgresql://bot:pw@db:port/x", "MARKETBOT_DB: not a usable PostgreSQL URL"),
+        ("postgresql://bot:pw@db:5432", "needs a host and a database name"),
+        ("mysql://bot:pw@db/x", "use a path to a SQLite file or postgresql://"),
+    ],
+)
+def test_a_malformed_database_url_is_one_line(value: str, line: str) -> None:
+    with pytest.raises(UserInputError) as raised:
+        load_settings({"MARKETBOT_DB": value}, dotenv_path=None)
+    assert line in str(raised.value)
+    assert ":pw@" not in str(raised.value) and "\n" not in str(raised.value)

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from analytics.errors import UserInputError
 from analytics.metrics.targets import PRESETS, Target
 from analytics.server.baskets import BasketStore, check_member_count, validate_name
-from analytics.server.sqlite_store import SQLiteServerStore
+from tests.analytics.server.conftest import raw_rows
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 GUILD, OTHER = 111, 222
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    server = SQLiteServerStore(tmp_path / "marketbot.sqlite3")
-    yield BasketStore(server)
-    server.close()
+def store(open_store) -> BasketStore:
+    return BasketStore(open_store())
 
 
 def test_presets_are_the_documented_members() -> None:
@@ -49,13 +45,13 @@ def test_preset_names_are_refused(name: str) -> None:
         validate_name(name)
 
 
-def test_create_stores_a_row_per_server(store: BasketStore) -> None:
+def test_create_stores_a_row_per_server(store: BasketStore, store_target: str) -> None:
     basket = store.create(GUILD, "EV", ["1211.HK", "TSLA"], 42, NOW)
     assert (basket.name, basket.members, basket.created_by) == ("ev", ("1211.HK", "TSLA"), 42)
-    rows = sqlite3.connect(store.store.path).execute(  # type: ignore[attr-defined]
-        "SELECT guild_id, name, members, created_by, created_at FROM baskets"
+    rows = raw_rows(
+        store_target, "SELECT guild_id, name, members, created_by, created_at FROM baskets"
     )
-    assert list(rows) == [(GUILD, "ev", json.dumps(["1211.HK", "TSLA"]), 42, NOW.isoformat())]
+    assert rows == [(GUILD, "ev", json.dumps(["1211.HK", "TSLA"]), 42, NOW.isoformat())]
     assert store.get(GUILD, "Ev") == basket
     assert store.get(OTHER, "ev") is None  # another server does not see it
     assert store.names(GUILD) == ["ev"] and store.list(OTHER) == []

@@ -12,7 +12,6 @@ import pytest
 
 from analytics.errors import UserInputError
 from analytics.server.schedule import WeeklyRule
-from analytics.server.sqlite_store import SQLiteServerStore
 from analytics.server.subscriptions import FAILED_WEEKS_TO_PAUSE, MAX_PER_SERVER, SubscriptionStore
 
 REPO = Path(__file__).resolve().parents[3]
@@ -24,15 +23,8 @@ GUILD = 1300000000000000010
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    s = SQLiteServerStore(tmp_path / "subs.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def store(server: SQLiteServerStore) -> SubscriptionStore:
-    return SubscriptionStore(server)
+def store(open_store) -> SubscriptionStore:
+    return SubscriptionStore(open_store())
 
 
 def test_add_list_remove_and_ownership(store: SubscriptionStore) -> None:
@@ -60,11 +52,10 @@ def test_per_server_limit(store: SubscriptionStore) -> None:
     store.add(GUILD + 1, 12, ["mag7"], RULE, None, NOW)  # other servers are unaffected
 
 
-def test_a_slot_is_claimed_once_among_competing_connections(tmp_path: Path) -> None:
+def test_a_slot_is_claimed_once_among_competing_connections(open_store) -> None:
     """Eight threads with their own store (own connections, like processes) race."""
-    path = tmp_path / "race.sqlite3"
-    sub = SubscriptionStore(SQLiteServerStore(path)).add(GUILD, 11, ["mag7"], RULE, None, NOW)
-    stores = [SubscriptionStore(SQLiteServerStore(path)) for _ in range(8)]
+    sub = SubscriptionStore(open_store()).add(GUILD, 11, ["mag7"], RULE, None, NOW)
+    stores = [SubscriptionStore(open_store()) for _ in range(8)]
     barrier = threading.Barrier(len(stores))
     wins: list[str] = []
 
@@ -86,9 +77,9 @@ def test_a_slot_is_claimed_once_among_competing_connections(tmp_path: Path) -> N
 CLAIM_SCRIPT = """
 import sys
 from datetime import datetime
-from analytics.server.sqlite_store import SQLiteServerStore
+from analytics.services import open_server_store
 from analytics.server.subscriptions import SubscriptionStore
-store = SubscriptionStore(SQLiteServerStore(sys.argv[1]))
+store = SubscriptionStore(open_server_store(sys.argv[1]))
 sys.stdin.readline()  # start together
 won = store.claim(int(sys.argv[2]), datetime.fromisoformat(sys.argv[3]), sys.argv[4],
                   datetime.fromisoformat(sys.argv[3]))
@@ -96,9 +87,9 @@ print("won" if won else "lost")
 """
 
 
-def test_a_slot_is_claimed_once_among_processes(tmp_path: Path) -> None:
-    path = tmp_path / "procs.sqlite3"
-    sub = SubscriptionStore(SQLiteServerStore(path)).add(GUILD, 11, ["mag7"], RULE, None, NOW)
+def test_a_slot_is_claimed_once_among_processes(open_store, store_target: str) -> None:
+    path = store_target
+    sub = SubscriptionStore(open_store()).add(GUILD, 11, ["mag7"], RULE, None, NOW)
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CLAIM_SCRIPT, str(path), str(sub.id), SLOT.isoformat(), f"p{i}"],
@@ -111,7 +102,7 @@ def test_a_slot_is_claimed_once_among_processes(tmp_path: Path) -> None:
     ]
     outputs = [p.communicate("go\n", timeout=60)[0].strip() for p in procs]
     assert sorted(outputs) == ["lost", "lost", "lost", "won"]
-    (row,) = SubscriptionStore(SQLiteServerStore(path)).posts(sub.id)
+    (row,) = SubscriptionStore(open_store()).posts(sub.id)
     assert row.status == "claimed"
 
 
