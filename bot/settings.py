@@ -68,7 +68,7 @@ class Settings:
     def db_location(self) -> str:
         if self.db_url is None:
             return str(self.db_path)
-        from analytics.server.pg_store import redact
+        from analytics.server.pg_url import redact
 
         return redact(self.db_url)
 
@@ -77,7 +77,7 @@ class Settings:
         """Values no log line may contain: the token and the database password."""
         found = [self.discord_token or ""]
         if self.db_url:
-            from analytics.server.pg_store import password_of
+            from analytics.server.pg_url import password_of
 
             found.append(password_of(self.db_url) or "")
         return [s for s in found if s]
@@ -115,7 +115,7 @@ def load_settings(
     raw_db = get("MARKETBOT_DB")
     db_url = None
     if raw_db is not None and raw_db.startswith(("postgresql://", "postgres://")):
-        from analytics.server.pg_store import check_url
+        from analytics.server.pg_url import check_url
 
         check_url(raw_db)  # a malformed URL is one line now, not a failure at first use
         db_url, raw_db = raw_db, None
