@@ -37,17 +37,19 @@ async def start_bot(
     cooldown: Cooldown | None = None,
     db_name: str = "bot.sqlite3",
     folder: Path = MARKET_DATA,
+    db_url: str | None = None,
 ) -> tuple[MarketBot, asyncio.Task[None]]:
     settings = Settings(
         source=f"csv:{folder}",
         db_path=tmp_path / db_name,
+        db_url=db_url,
         cache_path=tmp_path / "cache.sqlite3",
         discord_token=double.token,
         dev_guild_id=dev_guild,
         log_dir=tmp_path / "logs",
     )
     services = Services.open(
-        settings.cache_path, settings.db_path, CsvFolderSource(folder), clock=Clock(FIXED_NOW)
+        settings.cache_path, settings.server_store, CsvFolderSource(folder), clock=Clock(FIXED_NOW)
     )
     bot = MarketBot(
         settings, services, cooldown=cooldown or Cooldown(limit=1000), guild_ready_timeout=0.05
