@@ -15,7 +15,7 @@ from bench.core import Config, Figure
 from bench.env import CHART_Q, RETURNS_Q, BenchEnv
 from bench.report import load_average, summary, table, to_json
 
-GROUPS = ("counts", "returns", "chart", "scale", "discord", "process", "ask")
+GROUPS = ("counts", "returns", "chart", "scale", "discord", "process", "ask", "storm")
 
 
 def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
@@ -25,6 +25,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
     from bench.handlers import chart_figures, returns_figures
     from bench.process import process_figures
     from bench.scale import scale_figures
+    from bench.storm import storm_figures
 
     return {
         "counts": count_figures,
@@ -34,6 +35,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
         "discord": e2e_figures,
         "process": process_figures,
         "ask": ask_figures,
+        "storm": storm_figures,
     }
 
 

@@ -34,6 +34,8 @@ class Config:
     burst_size: int = 50
     scale_symbols: int = 25
     scale_years: int = 20
+    #: Subscriptions due in one minute for the slot-storm figure.
+    storm_subs: int = 10_000
 
     @classmethod
     def make(cls, quick: bool) -> Config:
@@ -49,6 +51,7 @@ class Config:
             burst_size=12,
             scale_symbols=4,
             scale_years=2,
+            storm_subs=200,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +63,7 @@ class Config:
             "bursts": self.bursts,
             "burst_size": self.burst_size,
             "scale": f"{self.scale_symbols} symbols x {self.scale_years} years",
+            "storm_subs": self.storm_subs,
         }
 
 

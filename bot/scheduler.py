@@ -240,6 +240,9 @@ class SummaryScheduler:
         takeovers = [p for p in await asyncio.to_thread(self.store.pending, self.clock(), lease)
                      if self.handles(p.guild_id)]  # fmt: skip
         await asyncio.gather(*(one(self._take_over(post, lease)) for post in takeovers))
+        if due or takeovers:
+            log.info("summary pass: %d due, %d taken over; summaries computed %d, reused %d",
+                     len(due), len(takeovers), self.memo.computed, self.memo.reused)  # fmt: skip
         return await asyncio.to_thread(self._next_wake, now)
 
     def _due_slots(self, now: datetime) -> list[tuple[Subscription, datetime]]:
