@@ -35,7 +35,7 @@ from bench.process import bot_command
 from tests.discord_double import ChannelSpec, GuildSpec, run_in_thread
 from tests.yahoo_double import SHARED_MARKET_DATA
 
-GROUP = "9 storm"
+GROUP = "10 storm"
 FIRST_GUILD = 1400000000000000000
 COMBOS = (("mag7",), ("china-titans", "mag7"), ("tech",), ("tech", "mag7"))
 TECH = (("AAPL", "MSFT", "NVDA"), ("AAPL", "MSFT", "GOOGL", "META"))

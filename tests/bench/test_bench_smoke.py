@@ -28,6 +28,7 @@ GROUPS = {
     "7 scale",
     "8 process",
     "9 ask",
+    "10 storm",
 }
 
 
@@ -96,3 +97,15 @@ def test_scale_is_answered_from_the_cache_and_every_burst_message_is_answered(
         )
         sent = report["config"]["burst_size"] * report["config"]["bursts"]
         assert answered["pass"] is True and answered["value"] == sent
+
+
+@pytest.mark.timeout(200)
+def test_the_slot_storm_posts_each_subscription_once_without_429s(report: dict) -> None:
+    storm = {name: f["value"] for name, f in by_name(report, "10 storm").items()}
+    subs = report["config"]["storm_subs"]
+    assert storm["storm: posts that arrived"] == subs == 200
+    assert storm["storm: channels posted to twice"] == 0
+    assert storm["storm: 429s Discord had to send"] == 0
+    # 2 preset combinations + 2 tech baskets x 2 combinations (bench/storm.py's world).
+    assert storm["storm: summaries computed"] == 6
+    assert storm["storm: busiest second at Discord"] <= 50
