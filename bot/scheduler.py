@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import aiohttp
 import discord
 
-from analytics.errors import MarketbotError
+from analytics.errors import MarketbotError, StorageUnavailable
 from analytics.server.schedule import latest_slot, next_slot, shard_of
 from analytics.server.subscriptions import PostRecord, Subscription
 from analytics.services import Services
@@ -200,6 +200,10 @@ class SummaryScheduler:
             checked = self.clock()
             try:
                 wake_at = await self.tick()
+            except StorageUnavailable:  # PostgreSQL away: expected, not a bug to trace
+                log.warning("summary scheduler: the server store is unavailable; "
+                            "trying again in a minute")  # fmt: skip
+                wake_at = checked + timedelta(minutes=1)
             except Exception:
                 log.exception("summary scheduler pass failed; trying again in a minute")
                 wake_at = checked + timedelta(minutes=1)
