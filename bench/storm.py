@@ -33,7 +33,7 @@ from bench.core import Figure
 from bench.env import BenchEnv
 from bench.process import bot_command
 from tests.discord_double import ChannelSpec, GuildSpec, run_in_thread
-from tests.yahoo_double import SHARED_MARKET_DATA
+from tests.real_data import MARKET_DATA as SHARED_MARKET_DATA
 
 GROUP = "10 storm"
 FIRST_GUILD = 1400000000000000000
