@@ -23,7 +23,7 @@ from pathlib import Path
 import yfinance as yf
 
 from analytics.data.sources.yahoo_session import YahooSession, drop_yf_singleton, point_caches
-from bench.core import Figure
+from bench.core import Figure, time_ms
 from bench.env import BASKET10, END, BenchEnv, Parsed, check
 from tests.yahoo_double import RecordedRequest, YahooDouble
 
@@ -79,7 +79,8 @@ def count_figures(env: BenchEnv) -> list[Figure]:
     services = env.services("counts.sqlite3", source="counts")  # fresh cache, fresh yfinance
     try:
         double.clear_requests()
-        check(Parsed.of(before).run(services), before)
+        cold_ms, reply = time_ms(lambda: Parsed.of(before).run(services))
+        check(reply, before)
         cold = _data(double)
         double.clear_requests()
         check(Parsed.of(before).run(services), before)
@@ -89,10 +90,36 @@ def count_figures(env: BenchEnv) -> list[Figure]:
         extended = _data(double)
     finally:
         services.close()
+    # A restart: the same market cache, a new yfinance state (as in a new process).
+    restarted = env.services("counts.sqlite3", source="counts-restart")
+    later = f"/returns target:{symbols} start:{START.isoformat()} end:{(END + timedelta(4)).isoformat()}"
+    try:
+        double.clear_requests()
+        check(Parsed.of(later).run(restarted), later)
+        after_restart = _data(double)
+    finally:
+        restarted.close()
 
     group = "3 requests"
     ext_history = _history(extended)
     return [
+        Figure(
+            "2 naive",
+            f"cold /returns, {n} symbols, fresh install: wall time (handler)",
+            cold_ms,
+            "ms",
+            target=600.0,
+            note=f"{len(cold)} data requests, {env.config.delay * 1000:.0f} ms each",
+        ),
+        Figure(
+            "2 naive",
+            f"after a restart, {n} symbols one day on: time-zone lookups",
+            len(_tz_lookups(after_restart)),
+            "req",
+            target=0.0,
+            compare="==",
+            note="zones kept in the market cache",
+        ),
         Figure(group, f"bare yf.download, {n} symbols: data requests", len(bare), "req"),
         Figure(
             group,

@@ -13,9 +13,16 @@ def make_source(settings: Settings) -> Source:
         from analytics.data.sources.csvdir import CsvFolderSource
 
         return CsvFolderSource(folder)
-    from analytics.data.sources.yahoo import YahooSource
+    from analytics.data.sources.lazy import LazySource
 
-    return YahooSource(base_url=settings.yahoo_base_url)
+    def build() -> Source:
+        from analytics.data.sources.yahoo import YahooSource
+
+        return YahooSource(base_url=settings.yahoo_base_url)
+
+    # yfinance (and pandas under it) loads on the first question Yahoo must answer, not
+    # on the way to READY.
+    return LazySource(build, label="Yahoo Finance")
 
 
 def build_services(settings: Settings) -> Services:

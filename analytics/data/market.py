@@ -233,6 +233,7 @@ class MarketData:
                 f" until {until:%H:%M} UTC" if until else ""
             )
             return _Outcome(False, "failed", msg)
+        self._share_timezones(group)
         try:
             results = self.source.fetch_history(list(group), lo, hi)
         except RateLimitedError as exc:
@@ -245,6 +246,24 @@ class MarketData:
             return _Outcome(False, "failed", f"data source failed: {exc}")
         self.breaker.record_success()
         return results
+
+    def _share_timezones(self, group: list[str]) -> None:
+        """Tell a source that wants them the exchange time zones the cache already knows.
+
+        yfinance looks up each symbol's zone with a request of its own before the first
+        history request of every new process (its zone cache lives in a per-process
+        folder); the zones are in the market cache since the symbol's first fetch.
+        """
+        remember = getattr(self.source, "remember_timezones", None)
+        if remember is None:
+            return
+        zones = {}
+        for symbol in group:
+            meta = self.cache.symbol_meta(symbol)
+            if meta is not None and meta.timezone:
+                zones[symbol] = meta.timezone
+        if zones:
+            remember(zones)
 
     def _news(self, symbol: str, parts: list[tuple[date, date, SymbolHistory]]) -> list[date]:
         """Split/dividend days in a successful answer that make cached bars outdated: not

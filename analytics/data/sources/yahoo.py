@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import multitasking
 import pandas as pd
 import yfinance as yf
 from yfinance.data import SingletonMeta, YfData
@@ -43,14 +44,17 @@ from analytics.data.sources.yahoo_session import (
     drop_yf_singleton,
     point_caches,
     process_cache_dir,
+    remember_timezone,
 )
 
 _LOG = logging.getLogger(__name__)
 
 #: Serialises every use of yfinance by this module (its singleton is process-wide).
 _YF_LOCK = threading.RLock()
-#: Concurrent chart requests in one download; Yahoo rate-limits eagerly.
-_MAX_THREADS = 8
+#: Concurrent chart requests in one download: a 10-symbol question in one wave (a cold
+#: one costs a time-zone lookup then a history request per symbol: two round trips, not
+#: four); Yahoo rate-limits eagerly, so not more.
+_MAX_THREADS = 12
 #: A symbol whose ``validRanges`` stays within these has no usable daily history.
 _SHORT_RANGES = frozenset({"1d", "5d"})
 
@@ -199,6 +203,20 @@ def _action_days(frame: pd.DataFrame | None, symbol: str, start: date, end: date
     return sorted(days)
 
 
+def _thread_pool(threads: int) -> None:
+    """Let ``yf.download`` really run ``threads`` requests at once (callers hold the lock).
+
+    yfinance passes ``threads`` to multitasking's ``set_max_threads``, which only sizes
+    pools created later; its default pool was created at import with one thread per core,
+    so on a 2-core machine every download ran two requests at a time (a cold 10-symbol
+    question took ten round trips instead of two). A pool of the wanted size, made the
+    active one, fixes that.
+    """
+    name = f"marketbot-{threads}"
+    if multitasking.config["POOL_NAME"] != name:
+        multitasking.createPool(name, threads=threads, engine="thread")
+
+
 def _blank(symbol: str, upper: str) -> SymbolHistory:
     """No request needed: an empty range, or an empty symbol (which cannot exist)."""
     if upper:
@@ -232,6 +250,16 @@ class YahooSource:
         # transient errors (a cached 500) for the life of the process.
         YfData.cache_get.cache_clear()
         self.session.take_observations()
+
+    def remember_timezones(self, zones: dict[str, str]) -> None:
+        """Put exchange time zones known elsewhere (the market cache) into yfinance's own
+        zone cache, so it does not ask Yahoo for them again in this process."""
+        with _YF_LOCK:
+            point_caches(self._cache_dir)
+            for symbol, zone in zones.items():
+                upper = symbol.strip().upper()
+                if upper and cached_timezone(upper) != zone:
+                    remember_timezone(upper, zone)
 
     def fetch_history(
         self, symbols: Sequence[str], start: date, end: date
@@ -284,6 +312,8 @@ class YahooSource:
 
     def _download(self, symbols: list[str], start: date, end: date) -> pd.DataFrame | None:
         """The one ``yf.download`` call (``end`` is exclusive there, inclusive here)."""
+        threads = min(len(symbols), _MAX_THREADS)
+        _thread_pool(threads)
         try:
             return yf.download(
                 symbols,
@@ -296,7 +326,7 @@ class YahooSource:
                 actions=True,
                 progress=False,
                 group_by="column",
-                threads=min(len(symbols), _MAX_THREADS),
+                threads=threads,
                 timeout=self.timeout,
                 session=self.session,
                 multi_level_index=True,

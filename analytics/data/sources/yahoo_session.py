@@ -189,6 +189,14 @@ def cached_timezone(symbol: str) -> str | None:
         return None
 
 
+def remember_timezone(symbol: str, zone: str) -> None:
+    """Store ``symbol``'s exchange time zone in yfinance's zone cache (callers hold the lock)."""
+    try:
+        yf_cache.get_tz_cache().store(symbol, zone)
+    except Exception:  # yfinance then looks it up itself, as without the cache
+        _LOG.debug("tz cache store failed for %s", symbol, exc_info=True)
+
+
 def drop_yf_singleton() -> None:
     """Forget yfinance's session/cookie/crumb singleton and its response cache."""
     SingletonMeta._instances.pop(YfData, None)

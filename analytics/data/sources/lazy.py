@@ -1,0 +1,45 @@
+"""A source built on first use, so importing its library stays off the bot's start.
+
+Why: yfinance imports pandas and curl_cffi, about half a second and 50 MB, and the bot
+needs neither to connect to Discord and say READY; most of its answers come from the
+market cache anyway. The first command that must ask Yahoo builds the source.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from analytics.data.sources.base import Source, SymbolHistory
+
+
+class LazySource:
+    """Stands in for the source ``build()`` returns until a call needs it."""
+
+    def __init__(self, build: Callable[[], Source], label: str) -> None:
+        self.label = label
+        self._build = build
+        self._source: Source | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def source(self) -> Source:
+        with self._lock:
+            if self._source is None:
+                self._source = self._build()
+            return self._source
+
+    def fetch_history(
+        self, symbols: Sequence[str], start: date, end: date
+    ) -> dict[str, SymbolHistory]:
+        return self.source.fetch_history(symbols, start, end)
+
+    def fetch_info(self, symbol: str) -> dict[str, Any] | None:
+        return self.source.fetch_info(symbol)
+
+    def remember_timezones(self, zones: dict[str, str]) -> None:
+        remember = getattr(self.source, "remember_timezones", None)
+        if remember is not None:
+            remember(zones)
