@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from analytics.data.sources.yahoo import YahooSource
 from tests.real_data import closes_by_date
@@ -24,7 +24,7 @@ def test_a_restarted_bot_asks_no_time_zone_the_cache_knows(
 ) -> None:
     yahoo_double.serve(shared_symbols(SYMBOLS, date(2024, 12, 2), date(2025, 3, 14)))
     db = tmp_path / "cache.sqlite3"
-    first = MarketData(Cache(db), YahooSource(yahoo_double.base_url, cache_dir=tmp_path / "yf-1"))
+    first = MarketData(MarketCache(db), YahooSource(yahoo_double.base_url, cache_dir=tmp_path / "yf-1"))
     first.history(SYMBOLS, date(2025, 2, 3), date(2025, 2, 28))
     assert sorted(tz_lookups(yahoo_double)) == sorted(SYMBOLS)  # a fresh install asks once
     assert {s: first.cache.symbol_meta(s).timezone for s in SYMBOLS} == {
@@ -36,7 +36,7 @@ def test_a_restarted_bot_asks_no_time_zone_the_cache_knows(
 
     # A new process: yfinance's own zone cache is empty (a new folder), the market cache warm.
     yahoo_double.clear_requests()
-    again = MarketData(Cache(db), YahooSource(yahoo_double.base_url, cache_dir=tmp_path / "yf-2"))
+    again = MarketData(MarketCache(db), YahooSource(yahoo_double.base_url, cache_dir=tmp_path / "yf-2"))
     history = again.history(SYMBOLS, date(2025, 2, 3), date(2025, 3, 7))
 
     assert tz_lookups(yahoo_double) == []
