@@ -25,6 +25,7 @@ sync: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --quiet .
+	$(BIN)/lint-imports --no-cache
 
 # The server-store tests start a real PostgreSQL (tests/pg_server.py): as root, install
 # Debian's package when its initdb is missing; otherwise say what to install and stop.

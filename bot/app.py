@@ -32,6 +32,7 @@ from bot.endpoints import apply_discord_endpoints
 from bot.logs import setup_logging
 from bot.pacing import GlobalPacer, pace_requests, share_of_global_limit
 from bot.runner import Cooldown, Runner
+from bot.scheduler import DiscordPoster, Sleep, SummaryScheduler, bot_shards
 from bot.settings import Settings
 from bot.wiring import build_services
 from commands.registry import COMMANDS
@@ -71,6 +72,8 @@ class MarketBot(discord.Client):
         sync_on_start: bool = True,
         force_sync: bool = False,
         cooldown: Cooldown | None = None,
+        summaries: bool = False,
+        summary_sleep: Sleep = asyncio.sleep,
         **options: Any,
     ) -> None:
         # Messages that mention the bot and direct messages carry their content without the
@@ -96,9 +99,12 @@ class MarketBot(discord.Client):
         self.force_sync = force_sync
         self.synced: bool | None = None
         self.ready_event = asyncio.Event()
-        self._hooks: list[Any] = []
-        self._close_hooks: list[Any] = []
         self._workers_task: asyncio.Task[None] | None = None
+        #: Post weekly summaries from this process (``marketbot run``; tests opt in).
+        self.summaries = summaries
+        self._summary_sleep = summary_sleep
+        #: The weekly-summary dispatcher, once ``setup_hook`` has started it.
+        self.summary_scheduler: SummaryScheduler | None = None
 
     # -- sync ---------------------------------------------------------------------------
     @property
@@ -174,8 +180,8 @@ class MarketBot(discord.Client):
     async def setup_hook(self) -> None:
         if self.sync_on_start and self.syncs_commands:
             self.synced = await self.sync_commands(force=self.force_sync)
-        for hook in self._hooks:
-            await hook(self)
+        if self.summaries:
+            self.summary_scheduler = self._start_summaries()
         if self.settings.chart_workers and self.services.charts.pool is None:
             # In the background: READY does not wait for the workers' imports.
             self._workers_task = asyncio.create_task(self._start_chart_workers())
@@ -191,13 +197,16 @@ class MarketBot(discord.Client):
             return
         log.info("%d chart workers ready (pids %s)", count, ", ".join(map(str, pool.pids())))
 
-    def add_setup_hook(self, hook: Any) -> None:
-        """Register ``async hook(bot)`` to run in setup_hook (e.g. the summary scheduler)."""
-        self._hooks.append(hook)
-
-    def add_close_hook(self, hook: Any) -> None:
-        """Register ``async hook()`` to run first when the bot closes (e.g. stop the scheduler)."""
-        self._close_hooks.append(hook)
+    def _start_summaries(self) -> SummaryScheduler:
+        """The weekly-summary dispatcher for the shards this process serves, posting through
+        this client once the gateway is ready (``close`` stops it first)."""
+        shard_ids, shard_count = bot_shards(self)
+        scheduler = SummaryScheduler(
+            self.services, DiscordPoster(self), sleep=self._summary_sleep,
+            shard_ids=shard_ids, shard_count=shard_count,
+        )  # fmt: skip
+        scheduler.start(before=self.wait_until_ready)
+        return scheduler
 
     async def on_message(self, message: discord.Message) -> None:
         await self.asking.on_message(message)
@@ -232,9 +241,9 @@ class MarketBot(discord.Client):
             log.warning("could not report error %s to the user", error_id)
 
     async def close(self) -> None:
-        hooks, self._close_hooks = self._close_hooks, []
-        for hook in hooks:
-            await hook()
+        if self.summary_scheduler is not None:
+            # First thing on close: nothing may post through a closing client.
+            await self.summary_scheduler.stop()
         await self.runner.drain(SHUTDOWN_GRACE)
         # After the drain: in-flight commands drew their charts; now end the workers.
         await asyncio.to_thread(self.services.charts.stop_workers, SHUTDOWN_GRACE)
@@ -297,12 +306,9 @@ def run(settings: Settings) -> int:
     """``marketbot run``: start the bot and block until it is closed."""
     return_big_buffers_to_the_system()
     services = _prepare(settings)
-    bot = make_bot(settings, services)
+    bot = make_bot(settings, services, summaries=True)
     if settings.shards is not None:
         log.info("running %s", settings.shards.label)
-    from bot.extensions import install
-
-    install(bot)
     try:
         asyncio.run(_serve(bot, settings.discord_token or ""))
     except discord.LoginFailure:

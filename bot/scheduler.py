@@ -38,7 +38,7 @@ import socket
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import aiohttp
 import discord
@@ -51,9 +51,6 @@ from bot.render import NO_MENTIONS, to_embed
 from bot.summary_memo import SummaryMemo, summary_key
 from commands.reply import Reply
 from commands.summary import build_summary_reply
-
-if TYPE_CHECKING:
-    from bot.app import MarketBot
 
 log = logging.getLogger("marketbot.summary")
 
@@ -363,22 +360,3 @@ def bot_shards(client: discord.Client) -> tuple[set[int] | None, int]:
     if ids is not None:
         return set(ids), count
     return ({client.shard_id}, count) if client.shard_id is not None else (None, 1)
-
-
-async def attach_scheduler(
-    bot: MarketBot, *, clock: Clock | None = None, sleep: Sleep = asyncio.sleep, **kwargs: Any
-) -> SummaryScheduler:
-    """Create the bot's scheduler, start it once the gateway is ready, stop it on close.
-
-    A setup hook (``bot.add_setup_hook``); tests call it with an injected clock and sleep.
-    """
-    shard_ids, shard_count = bot_shards(bot)
-    scheduler = SummaryScheduler(
-        bot.services, DiscordPoster(bot), clock=clock, sleep=sleep,
-        shard_ids=shard_ids, shard_count=shard_count, **kwargs,
-    )  # fmt: skip
-    bot.summary_scheduler = scheduler  # type: ignore[attr-defined]
-    # First thing on close: nothing may post through a closing client.
-    bot.add_close_hook(scheduler.stop)
-    scheduler.start(before=bot.wait_until_ready)
-    return scheduler

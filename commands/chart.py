@@ -146,5 +146,4 @@ CHART = CommandSpec(
         THEME,
     ),
     example="/chart target:china-titans vs:mag7 start:2024-12-31 end:2025-03-07",
-    has_chart=True,
 )

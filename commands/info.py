@@ -1,12 +1,17 @@
-"""/help and /about."""
+"""/about, and the text of /help.
+
+/help lists every command, so its spec lives with the list in :mod:`commands.registry`;
+this module only renders a list it is given (and so never imports the registry).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
 from commands.reply import Field, Reply
-from commands.spec import CommandSpec, Context, flatten
+from commands.spec import AnySpec, CommandSpec, Context, flatten
 
 
 def version() -> str:
@@ -16,12 +21,11 @@ def version() -> str:
         return "0+unknown"
 
 
-def run_help(ctx: Context, options: dict[str, Any]) -> Reply:
-    from commands.registry import COMMANDS
-
+def help_reply(commands: Sequence[AnySpec]) -> Reply:
+    """/help: every command in ``commands`` with its description and example."""
     lines = []
     data = []
-    for full, spec in flatten(COMMANDS):
+    for full, spec in flatten(commands):
         lines.append(f"**/{full}** — {spec.description}\n`{spec.example or '/' + full}`")
         data.append({"command": full, "description": spec.description, "example": spec.example})
     text = "\n".join(lines)
@@ -70,7 +74,6 @@ def run_about(ctx: Context, options: dict[str, Any]) -> Reply:
     )
 
 
-HELP = CommandSpec("help", "Every command with an example", run_help, example="/help")
 ABOUT = CommandSpec(
     "about", "Version, data source, cache freshness and uptime", run_about, example="/about"
 )

@@ -243,5 +243,4 @@ COMPARE = CommandSpec(
         CURRENCY,
     ),
     example="/compare left:china-titans right:mag7 start:2024-12-31 end:2025-03-07",
-    has_chart=True,
 )

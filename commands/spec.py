@@ -69,8 +69,6 @@ class CommandSpec:
     admin: bool = False
     #: The reply is only for the user who asked (e.g. previews).
     ephemeral: bool = False
-    #: Whether the reply may carry a chart (Discord renders in a worker thread either way).
-    has_chart: bool = False
     #: The answer depends on who asks and what they asked before (``/ask`` follow-ups), so
     #: identical requests in flight from different people are never shared.
     personal: bool = False

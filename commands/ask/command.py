@@ -138,6 +138,5 @@ ASK = CommandSpec(
         ),
     ),
     example="/ask question:how did the titans do vs the mag 7 this year?",
-    has_chart=True,
     personal=True,
 )

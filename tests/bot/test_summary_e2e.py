@@ -5,7 +5,6 @@ the shared CSVs (checked against tests/real_data.py)."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -20,9 +19,8 @@ from analytics.metrics.targets import PRESETS
 from analytics.server.subscriptions import PostRecord
 from analytics.services import Services
 from bot.app import MarketBot
-from bot.extensions import install
 from bot.runner import Cooldown
-from bot.scheduler import SummaryScheduler, attach_scheduler
+from bot.scheduler import SummaryScheduler
 from bot.settings import Settings
 from tests.bot.conftest import discord_double
 from tests.bot.embeds import table_row
@@ -61,7 +59,10 @@ class SummaryBot:
                 await asyncio.sleep(0.01)
 
 
-async def start(double: DiscordDouble, tmp_path: Path, fake: FakeTime, hook) -> MarketBot:
+async def start(
+    double: DiscordDouble, tmp_path: Path, fake: FakeTime
+) -> tuple[MarketBot, asyncio.Task[None]]:
+    """A bot that runs the weekly-summary scheduler as ``marketbot run`` does, on fake time."""
     settings = Settings(
         source=f"csv:{MARKET_DATA}", db_path=tmp_path / "bot.sqlite3",
         cache_path=tmp_path / "cache.sqlite3", discord_token=double.token,
@@ -70,24 +71,26 @@ async def start(double: DiscordDouble, tmp_path: Path, fake: FakeTime, hook) -> 
     services = Services.open(
         settings.cache_path, settings.db_path, CsvFolderSource(MARKET_DATA), clock=fake
     )
-    bot = MarketBot(settings, services, cooldown=Cooldown(limit=1000), guild_ready_timeout=0.05)
-    hook(bot)
-    bot.summary_task = asyncio.create_task(bot.start(double.token))  # type: ignore[attr-defined]
+    bot = MarketBot(
+        settings, services, cooldown=Cooldown(limit=1000), guild_ready_timeout=0.05,
+        summaries=True, summary_sleep=fake.sleep,
+    )  # fmt: skip
+    task = asyncio.create_task(bot.start(double.token))
     await asyncio.wait_for(bot.ready_event.wait(), 10)
-    return bot
+    return bot, task
 
 
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[SummaryBot]:
     fake = FakeTime(SLOT - timedelta(minutes=30))
     async with discord_double() as double:
-        hook = functools.partial(attach_scheduler, sleep=fake.sleep)
-        bot = await start(double, tmp_path, fake, lambda b: b.add_setup_hook(hook))
+        bot, task = await start(double, tmp_path, fake)
+        assert bot.summary_scheduler is not None
         try:
-            yield SummaryBot(bot, double, fake, bot.summary_scheduler)  # type: ignore[attr-defined]
+            yield SummaryBot(bot, double, fake, bot.summary_scheduler)
         finally:
             await bot.close()
-            await asyncio.wait_for(bot.summary_task, 10)  # type: ignore[attr-defined]
+            await asyncio.wait_for(task, 10)
 
 
 async def subscribe(r: SummaryBot, **options) -> int:
@@ -202,14 +205,15 @@ async def test_send_posts_now_through_the_scheduler(running: SummaryBot) -> None
     assert row.kind == "manual" and row.slot < SLOT  # not this week's slot
 
 
-async def test_install_starts_the_scheduler_and_close_stops_it(tmp_path: Path) -> None:
+async def test_setup_starts_the_scheduler_and_close_stops_it(tmp_path: Path) -> None:
     fake = FakeTime(SLOT)
     async with discord_double() as double:
-        bot = await start(double, tmp_path, fake, install)
-        scheduler = bot.summary_scheduler  # type: ignore[attr-defined]
+        bot, task = await start(double, tmp_path, fake)
+        scheduler = bot.summary_scheduler
+        assert scheduler is not None and scheduler._task is not None
         assert scheduler.store.has_listeners and not scheduler._task.done()
         await bot.close()
-        await asyncio.wait_for(bot.summary_task, 10)  # type: ignore[attr-defined]
+        await asyncio.wait_for(task, 10)
         assert scheduler._task is None and not scheduler.store.has_listeners
 
 
