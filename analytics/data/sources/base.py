@@ -17,6 +17,16 @@ from typing import Any, Literal, Protocol
 FailureKind = Literal["not_found", "failed", "no_history"]
 
 
+def finite(value: Any) -> float | None:
+    """``value`` as a float, or ``None`` when it is missing, not a number, NaN or infinite
+    (how pandas frames from any source mark a gap)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 @dataclass(frozen=True, slots=True)
 class Bar:
     """One daily bar on its exchange-local trading date.

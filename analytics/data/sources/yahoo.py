@@ -35,7 +35,8 @@ from yfinance.data import SingletonMeta, YfData
 from yfinance.exceptions import YFRateLimitError
 
 from analytics.errors import RateLimitedError, SourceError
-from analytics.data.sources.base import Bar, FailureKind, SymbolHistory
+from analytics.data.sources.base import Bar, FailureKind, SymbolHistory, finite
+from analytics.data.sources.yahoo_statements import labels_of, periods_of
 from analytics.data.sources.yahoo_session import (
     Observation,
     YahooSession,
@@ -139,14 +140,6 @@ def _judge(
     return _Verdict(meta=meta)
 
 
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _bars_from_frame(frame: pd.DataFrame | None, symbol: str, start: date, end: date) -> list[Bar]:
     """Valid bars of ``symbol`` from a ``group_by='column'`` download frame.
 
@@ -167,12 +160,12 @@ def _bars_from_frame(frame: pd.DataFrame | None, symbol: str, start: date, end: 
         day = pd.Timestamp(stamp).date()
         bar = Bar(
             day=day,
-            close=_finite(columns["Close"][i]) or math.nan,
-            open=_finite(columns["Open"][i]),
-            high=_finite(columns["High"][i]),
-            low=_finite(columns["Low"][i]),
-            adj_close=_finite(columns["Adj Close"][i]),
-            volume=_finite(columns["Volume"][i]),
+            close=finite(columns["Close"][i]) or math.nan,
+            open=finite(columns["Open"][i]),
+            high=finite(columns["High"][i]),
+            low=finite(columns["Low"][i]),
+            adj_close=finite(columns["Adj Close"][i]),
+            volume=finite(columns["Volume"][i]),
         )
         if start <= day <= end and bar.is_valid():
             bars.append(bar)
@@ -196,7 +189,7 @@ def _action_days(frame: pd.DataFrame | None, symbol: str, start: date, end: date
         if name not in sub.columns:
             continue
         for stamp, value in zip(sub.index, sub[name].tolist(), strict=True):
-            amount = _finite(value)
+            amount = finite(value)
             day = pd.Timestamp(stamp).date()
             if amount is not None and amount > 0 and start <= day <= end:
                 days.add(day)
@@ -367,8 +360,6 @@ class YahooSource:
         """Quarterly and annual income statements (``Ticker.get_income_stmt``), as
         ``{"quarterly": [...], "annual": [...]}`` (see :mod:`.yahoo_statements`); ``None``
         when Yahoo has none. yfinance hides its errors here, so Yahoo's answers decide."""
-        from analytics.data.sources.yahoo_statements import labels_of, periods_of
-
         upper = symbol.strip().upper()
         with _YF_LOCK:
             self._activate()

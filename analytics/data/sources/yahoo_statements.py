@@ -4,8 +4,8 @@ yfinance's ``get_income_stmt(freq=...)`` gives a frame (rows such as ``DilutedEP
 the period ends) but drops each value's ``currencyCode``. That label is a claim worth
 keeping (BEKE's ``DilutedEPS`` says USD and is CNY), so the labels are read from the raw
 answer the session observed. Only the rows the valuation needs are kept, as plain JSON-able
-dicts (see :mod:`analytics.data.statements`). :class:`~analytics.data.sources.yahoo.YahooSource`
-imports this module when it first fetches statements (this module reuses its number reader).
+dicts (see :mod:`analytics.data.statements`); :class:`~analytics.data.sources.yahoo.YahooSource`
+calls it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.data.sources.yahoo import _finite
+from analytics.data.sources.base import finite
 from analytics.data.sources.yahoo_session import Observation
 
 #: Statement rows kept: our name -> yfinance row names, first present wins.
@@ -61,7 +61,7 @@ def periods_of(
         period: dict[str, Any] = {"end": end, "months": months, "labels": {}}
         for key, names in ROWS.items():
             row = next((n for n in names if n in frame.index), None)
-            value = _finite(frame.at[row, column]) if row is not None else None
+            value = finite(frame.at[row, column]) if row is not None else None
             period[key] = value
             label = labels.get(end, {}).get(row or "")
             if value is not None and label:
