@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analytics.data.fundamentals import store_for as fundamentals_store
 from analytics.errors import UserInputError
 from analytics.metrics.summary import WeeklySummary, compute_summary
 from analytics.metrics.targets import PRESETS, Target
