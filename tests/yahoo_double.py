@@ -18,7 +18,8 @@ recorded so tests can count what yfinance really asked for.
         double.chart_requests("AAPL")                  # what yfinance really asked
 
 Faults: ``rate_limit`` / ``server_error`` / ``hang`` / ``malformed`` apply to every request
-(``symbols=None``) or to requests about given symbols, forever or ``times`` times;
+(``symbols=None``) or to requests about given symbols (``SEARCH``: the search and lookup
+endpoints), forever or ``times`` times;
 ``empty`` and ``nan_closes`` change a symbol's chart data; ``split`` / ``dividend`` /
 ``add_bars`` change served data the way Yahoo's changes after a corporate action or a new
 trading day (adjusted bars before it, ``events`` in the chart). Connection refused is just
@@ -55,8 +56,14 @@ from tests.yahoo_payloads import (
     yahoo_error,
 )
 from tests.yahoo_recorded import quote_body, summary_body, timeseries_body
+from tests.yahoo_search_payloads import lookup_answer, search_answer
+
+#: Fault target for the search and lookup endpoints: ``double.hang(5, symbols=[SEARCH])``.
+SEARCH = "@SEARCH"
+_SEARCH_PATHS = ("/v1/finance/search", "/v1/finance/lookup")
 
 __all__ = [
+    "SEARCH",
     "DailyBar",
     "RecordedRequest",
     "SymbolData",
@@ -257,6 +264,18 @@ class YahooDouble:
         with self._lock:
             self._requests.clear()
 
+    def search_requests(self, query: str | None = None) -> list[RecordedRequest]:
+        """Search and lookup requests (for ``query``, compared case-insensitively)."""
+        return [
+            r
+            for r in self.requests()
+            if r.path.endswith(_SEARCH_PATHS)
+            and (
+                query is None
+                or (r.query.get("q") or r.query.get("query") or "").lower() == query.lower()
+            )
+        ]
+
     def chart_requests(
         self, symbol: str | None = None, history_only: bool = True
     ) -> list[RecordedRequest]:
@@ -291,7 +310,8 @@ class YahooDouble:
             delay = self._delay
         if delay and symbol is not None:
             await asyncio.sleep(delay)
-        fault = self._take_fault(symbol, {"hang", "rate_limit", "server_error", "malformed"})
+        target = SEARCH if path.endswith(_SEARCH_PATHS) else symbol
+        fault = self._take_fault(target, {"hang", "rate_limit", "server_error", "malformed"})
         if fault is not None and fault.kind == "hang":
             await asyncio.sleep(fault.seconds)
         elif fault is not None and fault.kind == "rate_limit":
@@ -329,6 +349,11 @@ class YahooDouble:
             return web.json_response(quote_response(symbol or "", data))
         if "/timeseries/" in path:
             return web.json_response(timeseries(symbol or "", data))
+        if path.endswith("/v1/finance/search"):
+            return web.json_response(search_answer(query.get("q", "")))
+        if path.endswith("/v1/finance/lookup"):
+            count = int(query.get("count") or 25) if (query.get("count") or "").isdigit() else 25
+            return web.json_response(lookup_answer(query.get("query", ""), count))
         body = yahoo_error("finance", "Not Found", f"No route for {host}{path}")
         return web.json_response(body, status=404)
 

@@ -33,7 +33,8 @@ from datetime import UTC, date, datetime, timedelta
 from analytics.data.breaker import CircuitBreaker
 from analytics.data.cache import FetchRecord, MarketCache
 from analytics.errors import RateLimitedError, SourceError
-from analytics.data.sources.base import Bar, Source, SymbolHistory
+from analytics.data.listings import ListingStore
+from analytics.data.sources.base import Bar, Listing, Source, SymbolHistory
 from analytics.data.series import History, Problem, ProblemKind, Series
 from analytics.data.symbols import currency_from_suffix
 
@@ -93,6 +94,7 @@ class MarketData:
         self.clock = clock
         self.latest_ttl = latest_ttl
         self.breaker = breaker or CircuitBreaker(clock)
+        self.listings = ListingStore(cache)
         # Fetch decisions are serialized so two threads never fetch the same gap twice.
         self._fetch_lock = threading.Lock()
 
@@ -338,6 +340,10 @@ class MarketData:
         self.cache.save_symbol_meta(
             symbol, currency=result.currency, name=result.name, timezone=result.timezone, now=now
         )
+        if result.name or result.short_name or result.exchange:
+            # Names of every fetched symbol resolve offline later (analytics.data.names).
+            listing = Listing(symbol, result.name, result.short_name, result.exchange)
+            self.listings.remember([listing], now)
 
     def _store(
         self, symbol: str, parts: list[tuple[date, date, SymbolHistory]], now: datetime

@@ -74,4 +74,23 @@ MIGRATIONS: list[str] = [
         source TEXT
     );
     """,
+    # 6: what listings are called (from search answers and chart metadata), and a week's
+    # cache of search answers (a failed search is never stored: see analytics.data.listings).
+    """
+    CREATE TABLE listings (
+        symbol TEXT PRIMARY KEY,
+        long_name TEXT,
+        short_name TEXT,
+        exchange TEXT,                -- the source's code, e.g. HKG, NMS
+        exchange_name TEXT,           -- how the source shows it, e.g. Hong Kong, NASDAQ
+        quote_type TEXT,              -- EQUITY, ETF, INDEX, ...
+        updated_at TEXT NOT NULL      -- UTC ISO timestamp
+    );
+    CREATE INDEX listings_long_name ON listings(lower(long_name));
+    CREATE TABLE searches (
+        query TEXT PRIMARY KEY,       -- normalised: lower case, single spaces
+        listings TEXT NOT NULL,       -- JSON list, best first; [] = nothing matches
+        fetched_at TEXT NOT NULL      -- UTC ISO timestamp
+    );
+    """,
 ]

@@ -66,6 +66,9 @@ class SymbolHistory:
     bars: list[Bar] = field(default_factory=list)
     currency: str | None = None
     name: str | None = None
+    #: The source's short name (Yahoo's ``shortName``, e.g. ``TENCENT``) and exchange code.
+    short_name: str | None = None
+    exchange: str | None = None
     timezone: str | None = None
     error: str | None = None
     error_kind: FailureKind | None = None
@@ -74,6 +77,47 @@ class SymbolHistory:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+#: ``quoteType`` values of listings that are companies' shares.
+EQUITY = "EQUITY"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One search result: a tradable listing and what the source calls it.
+
+    ``quote_type`` is Yahoo's (``EQUITY``, ``ETF``, ``OPTION``, ``INDEX``,
+    ``CRYPTOCURRENCY``, ``MUTUALFUND``, ``CURRENCY``, ``FUTURE``), upper case; ``score`` is
+    the source's rank (higher first), ``None`` when it gives none.
+    """
+
+    symbol: str
+    long_name: str | None = None
+    short_name: str | None = None
+    exchange: str | None = None
+    exchange_name: str | None = None
+    quote_type: str | None = None
+    score: float | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.long_name or self.short_name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol,
+            "long_name": self.long_name,
+            "short_name": self.short_name,
+            "exchange": self.exchange,
+            "exchange_name": self.exchange_name,
+            "quote_type": self.quote_type,
+            "score": self.score,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Listing:
+        return cls(**{k: data.get(k) for k in cls.__slots__})  # type: ignore[attr-defined]
 
 
 class Source(Protocol):
@@ -103,3 +147,8 @@ class Source(Protocol):
         has none for this symbol. May raise :class:`analytics.errors.SourceError`.
         """
         ...
+
+    # Optional: ``search(query, limit, timeout) -> list[Listing]``, listings whose name or
+    # ticker matches ``query``, best first (an empty list: nothing matches). A failure
+    # (rate limit, timeout, malformed answer) raises :class:`analytics.errors.SourceError`,
+    # never returns "nothing matches". Sources without it find no names.

@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from analytics.errors import SourceError
-from analytics.data.sources.base import Bar, SymbolHistory
+from analytics.data.sources.base import Bar, Listing, SymbolHistory
+from analytics.data.sources.csvsearch import search_folder
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,8 @@ class CsvFolderSource:
             if info is not None:
                 history.currency = _text(info.get("currency"))
                 history.name = _text(info.get("longName") or info.get("shortName"))
+                history.short_name = _text(info.get("shortName"))
+                history.exchange = _text(info.get("exchange"))
                 history.timezone = _text(
                     info.get("timeZoneFullName") or info.get("exchangeTimezoneName")
                 )
@@ -306,6 +309,15 @@ class CsvFolderSource:
         info = self.fetch_info(symbol)
         periods = (info or {}).get("statements")
         return periods if isinstance(periods, dict) else None
+
+    def search(self, query: str, limit: int = 10, timeout: float | None = None) -> list[Listing]:
+        """This folder's symbols whose ticker or ``fundamentals.json`` name matches."""
+        try:
+            fundamentals = self._fundamentals()
+        except SourceError as error:
+            log.warning("%s; searching tickers only", error)
+            fundamentals = {}
+        return search_folder(self._listing(), fundamentals, query, limit)
 
     # -- internals ----------------------------------------------------------------------
 

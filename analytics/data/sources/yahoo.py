@@ -35,7 +35,8 @@ from yfinance.data import SingletonMeta, YfData
 from yfinance.exceptions import YFRateLimitError
 
 from analytics.errors import RateLimitedError, SourceError
-from analytics.data.sources.base import Bar, FailureKind, SymbolHistory, finite
+from analytics.data.sources.base import Bar, FailureKind, Listing, SymbolHistory, finite
+from analytics.data.sources.yahoo_search import lookup_documents, search_quotes
 from analytics.data.sources.yahoo_statements import labels_of, periods_of
 from analytics.data.sources.yahoo_session import (
     Observation,
@@ -288,6 +289,8 @@ class YahooSource:
                 currency=meta.get("currency"),
                 timezone=meta.get("exchangeTimezoneName"),
                 name=meta.get("longName") or meta.get("shortName"),
+                short_name=meta.get("shortName"),
+                exchange=meta.get("exchangeName"),
                 error=verdict.error,
                 error_kind=verdict.kind,
                 actions=list(actions[upper]) if verdict.error is None else [],
@@ -327,6 +330,17 @@ class YahooSource:
         except Exception as exc:  # download() is meant never to raise: yfinance broke
             _LOG.debug("yf.download failed", exc_info=True)
             raise SourceError(f"Yahoo Finance download failed: {exc!r}") from exc
+
+    def search(self, query: str, limit: int = 10, timeout: float | None = None) -> list[Listing]:
+        """Listings Yahoo's search finds for ``query``; its lookup when the search finds
+        none. Raises :class:`SourceError` (or :class:`RateLimitedError`) on any failure."""
+        wait = min(timeout or self.timeout, self.timeout)
+        with _YF_LOCK:
+            self._activate()
+            found = search_quotes(self.session, query, limit, wait)
+            if not found:
+                found = lookup_documents(self.session, query, limit, wait)
+        return found
 
     def fetch_info(self, symbol: str) -> dict[str, Any] | None:
         """``yf.Ticker(symbol).info``; ``None`` for an unknown symbol."""

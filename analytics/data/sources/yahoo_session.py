@@ -51,10 +51,14 @@ def _endpoint_key(url: str, params: Any) -> tuple[str, str] | None:
         first = str(query.get("type", "")).split(",")[0]
         scale = next((s for s in ("quarterly", "annual") if first.startswith(s)), "trailing")
         return f"timeseries:{scale}", unquote(parts.path.split("/timeseries/", 1)[1]).upper()
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    query |= dict(params) if isinstance(params, dict) else {}
     if parts.path.endswith("/v7/finance/quote"):
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        query |= dict(params) if isinstance(params, dict) else {}
         return "quote", str(query.get("symbols", "")).upper()
+    if parts.path.endswith("/v1/finance/search"):
+        return "search", str(query.get("q", ""))
+    if parts.path.endswith("/v1/finance/lookup"):
+        return "lookup", str(query.get("query", ""))
     return None
 
 
