@@ -17,6 +17,7 @@ from analytics.charts.renderer import ChartRenderer
 from analytics.data.cache import MarketCache
 from analytics.data.fundamentals import FundamentalsStore
 from analytics.data.market import MarketData, utc_now
+from analytics.data.names import NameResolver
 from analytics.data.sources.base import Source
 from analytics.data.statements import StatementStore
 from analytics.server.baskets import BasketStore
@@ -50,6 +51,12 @@ class Services:
     started_at: datetime = field(default_factory=utc_now)
     #: Draws charts (in worker processes once started) and reuses identical PNGs.
     charts: ChartRenderer = field(default_factory=ChartRenderer)
+    #: Company names -> listings (built from the cache and the market's source if not given).
+    names: NameResolver = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.names is None:
+            self.names = NameResolver(self.cache, self.market.source, self.clock)
 
     @classmethod
     def build(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from analytics.data.listings import display_name
 from analytics.data.series import ProblemKind
-from analytics.data.symbols import SYMBOL_RE, parse_symbol_list
+from analytics.data.symbols import SYMBOL_RE
 from analytics.errors import UserInputError
 from analytics.metrics.loading import recent_closes
 from analytics.metrics.targets import PRESETS
@@ -15,6 +17,7 @@ from analytics.server.baskets import (
     refuse_preset,
     validate_name,
 )
+from commands.names import resolve_members
 from commands.reply import Field, Reply, table
 from commands.spec import CommandSpec, Context, GroupSpec, Option
 
@@ -22,7 +25,10 @@ NAME = Option(
     "name", "Basket name: 1-32 of a-z 0-9 -", required=True, autocomplete="basket", max_length=32
 )
 MEMBERS = Option(
-    "members", "Comma-separated symbols, e.g. AAPL,MSFT,0700.HK", required=True, max_length=600
+    "members",
+    "Comma-separated symbols or company names, e.g. AAPL,0700.HK or tencent,alibaba",
+    required=True,
+    max_length=600,
 )
 
 
@@ -50,10 +56,20 @@ def _check_exist(ctx: Context, symbols: list[str], name: str | None = None) -> s
     return f"Could not verify {', '.join(failed)} (data source unavailable)." if failed else ""
 
 
-def _basket_reply(title: str, basket: Basket, note: str = "") -> Reply:
+def _named_members(ctx: Context, members: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """``0700.HK (Tencent Holdings), AAPL (Apple)``: names the market cache knows, beside
+    the symbols (a basket stores symbols only)."""
+    known = ctx.services.names.store.many(list(members))
+    names = {s: n for s in members if (n := display_name(getattr(known.get(s), "name", None)))}
+    text = ", ".join(f"{s} ({names[s]})" if s in names else s for s in members)
+    return text, names
+
+
+def _basket_reply(ctx: Context, title: str, basket: Basket, note: str = "") -> Reply:
+    text, names = _named_members(ctx, basket.members)
     return Reply(
         title=title,
-        description=", ".join(basket.members),
+        description=text,
         fields=[Field("Members", str(len(basket.members)))]
         + ([Field("Note", note, False)] if note else []),
         tone="info",
@@ -62,27 +78,49 @@ def _basket_reply(title: str, basket: Basket, note: str = "") -> Reply:
             "guild_id": basket.guild_id,
             "name": basket.name,
             "members": list(basket.members),
+            "names": names,
         },
     )
 
 
+def _to_remove(ctx: Context, text: str, members: Sequence[str]) -> set[str]:
+    """Members to remove, by symbol or by name (a name is looked up only when its text is
+    not a member's symbol)."""
+    out: set[str] = set()
+    names = ctx.services.names
+    for part in (p.strip() for p in text.split(",")):
+        upper = part.upper()
+        if not part:
+            continue
+        if upper in members or (part.isascii() and SYMBOL_RE.fullmatch(upper)):
+            match = None if upper in members else names.find_or_none(part)
+            if match is None or match.symbol not in members:
+                out.add(upper)
+                continue
+            ctx.names.append(match)
+            out.add(match.symbol)
+            continue
+        out.update(resolve_members(ctx, part))
+    return out
+
+
 def run_create(ctx: Context, options: dict[str, Any]) -> Reply:
     name = validate_name(options["name"])
-    members = parse_symbol_list(options["members"])
+    members = resolve_members(ctx, options["members"])
     if ctx.services.baskets.get(ctx.guild_id, name):
         raise UserInputError(
             f"A basket named '{name}' already exists on this server; use /basket add."
         )
     note = _check_exist(ctx, members, name)
     basket = ctx.services.baskets.create(ctx.guild_id, name, members, ctx.user_id, ctx.clock())
-    return _basket_reply(f"Created basket {basket.name}", basket, note)
+    return _basket_reply(ctx, f"Created basket {basket.name}", basket, note)
 
 
 def run_add(ctx: Context, options: dict[str, Any]) -> Reply:
     store = ctx.services.baskets
     name = options["name"].strip().lower()
     refuse_preset(name)
-    adding = parse_symbol_list(options["members"])
+    adding = resolve_members(ctx, options["members"])
     current = store.get(ctx.guild_id, name)
     if current is None:
         raise store.unknown(ctx.guild_id, name)
@@ -95,13 +133,14 @@ def run_add(ctx: Context, options: dict[str, Any]) -> Reply:
         return merged
 
     basket = store.update_members(ctx.guild_id, name, change, ctx.clock())
-    return _basket_reply(f"Updated basket {basket.name}", basket, note)
+    return _basket_reply(ctx, f"Updated basket {basket.name}", basket, note)
 
 
 def run_remove(ctx: Context, options: dict[str, Any]) -> Reply:
     store = ctx.services.baskets
     name = options["name"].strip().lower()
-    removing = set(parse_symbol_list(options["members"]))
+    current = store.get(ctx.guild_id, name)
+    removing = _to_remove(ctx, options["members"], current.members if current else ())
 
     def change(old: list[str]) -> list[str]:
         missing = removing - set(old)
@@ -115,7 +154,7 @@ def run_remove(ctx: Context, options: dict[str, Any]) -> Reply:
         return left
 
     basket = store.update_members(ctx.guild_id, name, change, ctx.clock())
-    return _basket_reply(f"Updated basket {basket.name}", basket)
+    return _basket_reply(ctx, f"Updated basket {basket.name}", basket)
 
 
 def run_delete(ctx: Context, options: dict[str, Any]) -> Reply:
@@ -130,16 +169,23 @@ def run_show(ctx: Context, options: dict[str, Any]) -> Reply:
     name = options["name"].strip().lower()
     if name in PRESETS:
         members = PRESETS[name]
+        text, names = _named_members(ctx, members)
         return Reply(
             title=f"Preset basket {name}",
-            description=", ".join(members),
+            description=text,
             tone="info",
-            data={"command": "basket", "name": name, "members": list(members), "preset": True},
+            data={
+                "command": "basket",
+                "name": name,
+                "members": list(members),
+                "names": names,
+                "preset": True,
+            },
         )
     basket = ctx.services.baskets.get(ctx.guild_id, name)
     if basket is None:
         raise ctx.services.baskets.unknown(ctx.guild_id, name)
-    reply = _basket_reply(f"Basket {basket.name}", basket)
+    reply = _basket_reply(ctx, f"Basket {basket.name}", basket)
     reply.fields.append(Field("Updated", basket.updated_at[:16].replace("T", " ") + " UTC"))
     return reply
 

@@ -14,7 +14,8 @@ from analytics.charts.themes import THEME_NAMES
 from analytics.metrics.chartdata import STYLES, ChartData, chart_data
 from analytics.metrics.pe_history import PeChartData, pe_chart_data
 from analytics.metrics.text import pct
-from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
+from commands.names import resolve
+from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, target_option
 from commands.reply import Field, Reply, excluded_text, footer, notes_field, tone_of
 from commands.spec import CommandSpec, Context, Option
 

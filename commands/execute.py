@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from analytics.errors import MarketbotError
+from commands.names import rerun_reason, reset, say_names
 from commands.reply import Reply
 from commands.spec import CommandSpec, Context
 
@@ -27,8 +28,24 @@ def execute(spec: CommandSpec, ctx: Context, options: dict[str, Any], name: str 
     """Run one command; never raises."""
     if spec.admin and not ctx.can_manage:
         return Reply.error(MANAGE_SERVER_REFUSAL)
+    reply = _run(spec, ctx, options, name)
+    again = rerun_reason(ctx)
+    if isinstance(again, Reply):
+        return again
+    if again:
+        # A part read as a symbol was a name ("tencent"): answer again with it as one. The
+        # first run wrote nothing: every write checks its symbols exist first.
+        reset(ctx, again)
+        reply = _run(spec, ctx, options, name)
+    say_names(reply, ctx.names)
+    if spec.ephemeral:
+        reply.ephemeral = True
+    return reply
+
+
+def _run(spec: CommandSpec, ctx: Context, options: dict[str, Any], name: str) -> Reply:
     try:
-        reply = spec.handler(ctx, options)
+        return spec.handler(ctx, options)
     except MarketbotError as exc:
         return Reply.error(str(exc), exc.exit_code)
     except Exception:
@@ -39,6 +56,3 @@ def execute(spec: CommandSpec, ctx: Context, options: dict[str, Any], name: str 
             "please try again later.",
             exit_code=1,
         )
-    if spec.ephemeral:
-        reply.ephemeral = True
-    return reply

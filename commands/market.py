@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.data.symbols import normalize_symbol
 from analytics.metrics.chartdata import build_chart_data
 from analytics.metrics.loading import load_question
 from analytics.metrics.periods import Period
@@ -12,7 +11,8 @@ from analytics.metrics.returns import ReturnsResult, compute_returns, member_pat
 from analytics.metrics.targets import Target
 from analytics.metrics.text import pct
 from commands.chart import attach_chart
-from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, resolve, target_option
+from commands.names import resolve, resolve_symbol
+from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, target_option
 from commands.reply import (
     Field,
     Reply,
@@ -171,7 +171,7 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
 
 
 def run_quote(ctx: Context, options: dict[str, Any]) -> Reply:
-    symbol = normalize_symbol(options["symbol"])
+    symbol = resolve_symbol(ctx, options["symbol"])
     target = Target(symbol, (symbol,), "symbols")
     result = compute_returns(ctx.services.market, target, Period(name="1d"))
     m = result.members[0]

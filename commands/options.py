@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.metrics.periods import PERIODS, Period, parse_date, parse_period
-from analytics.metrics.targets import Target
 from commands.spec import Context, Option
 
 PERIOD = Option("period", "Named period (default ytd); or use start:/end:", choices=PERIODS)
@@ -45,7 +44,3 @@ def period_from(ctx: Context, options: dict[str, Any]) -> Period:
         options.get("end"),
         today=ctx.services.market.today(),
     )
-
-
-def resolve(ctx: Context, text: str) -> Target:
-    return ctx.services.baskets.resolve_target(text, ctx.guild_id)

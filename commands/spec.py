@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from analytics.data.names import NameMatch
     from analytics.services import Services
     from commands.reply import Reply
 
@@ -49,6 +50,11 @@ class Context:
     #: False when nobody will look at an image (console without --chart-out): skip rendering.
     want_image: bool = True
     now: datetime | None = None
+    #: Names resolved while answering, symbols taken on trust (as typed, symbol), and
+    #: symbols to read as names on a second run (see commands.names).
+    names: list[NameMatch] = field(default_factory=list)
+    unverified: list[tuple[str, str]] = field(default_factory=list)
+    as_names: dict[str, NameMatch] = field(default_factory=dict)
 
     def clock(self) -> datetime:
         return self.now or self.services.clock()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analytics.data.symbols import normalize_symbol
 from analytics.errors import UserInputError
 from analytics.metrics.levels import LevelsResult, compute_levels
 from analytics.metrics.marketcap import MarketCapResult, compute_marketcap, share_pct
@@ -14,7 +13,8 @@ from analytics.metrics.text import clip, pct
 from analytics.metrics.valuation import ValuationResult, compute_valuation, premium_pct
 from analytics.metrics.valuation_history import FORWARD_NOTE, compute_valuation_on
 from commands.market import dates_of
-from commands.options import END, PERIOD_OPTIONS, period_from, resolve, target_option
+from commands.names import resolve, resolve_symbol
+from commands.options import END, PERIOD_OPTIONS, period_from, target_option
 from commands.reply import (
     Field,
     Reply,
@@ -288,7 +288,7 @@ def highest_since_text(r: LevelsResult) -> str:
 
 
 def run_levels(ctx: Context, options: dict[str, Any]) -> Reply:
-    symbol = normalize_symbol(options["symbol"])
+    symbol = resolve_symbol(ctx, options["symbol"])
     market = ctx.services.market
     period = parse_period(
         options.get("period") or "max", None, options.get("end"), today=market.today()

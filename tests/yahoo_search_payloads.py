@@ -169,7 +169,13 @@ XIAOMI = [
 ]
 #: Found only by Lookup (Yahoo's search finds nothing for them): the ADR's bare ticker.
 LOOKUP_ONLY: dict[str, list[dict[str, Any]]] = {"tcehy": [TENCENT[1]]}
+#: "amazon": the recorded answer for AMZN's listings (names and scores as recorded).
+AMAZON = [
+    _quote("AMZN", "Amazon.com, Inc.", "Amazon.com, Inc.", "NMS", "NASDAQ", "EQUITY", 2748400),
+    _quote("AMZN.MX", "Amazon.com, Inc.", "AMAZON COM INC", "MEX", "Mexico", "EQUITY", 20007),
+]
 WRITTEN: dict[str, list[dict[str, Any]]] = {
+    "amazon": AMAZON,
     "tencent": TENCENT,
     "tencent holdings": TENCENT,
     "alibaba": ALIBABA,

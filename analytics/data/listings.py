@@ -175,6 +175,32 @@ class ListingStore:
                 break
         return out
 
+    def existence(self, symbols: Sequence[str]) -> dict[str, bool | None]:
+        """Per symbol: True if the cache holds its prices, False if the source said it does
+        not exist (and no prices were ever had), None if nothing is known."""
+        symbols = list(dict.fromkeys(symbols))
+        if not symbols:
+            return {}
+        marks = ",".join("?" * len(symbols))
+        conn = self.cache.connection()
+        # Only "?" placeholders are interpolated; the symbols go in as parameters.
+        have = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT symbol FROM fetches WHERE symbol IN ({marks})",  # noqa: S608
+                symbols,
+            )
+        }
+        gone = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT symbol FROM symbols WHERE symbol IN ({marks}) "  # noqa: S608
+                "AND last_error_kind = 'not_found'",
+                symbols,
+            )
+        }
+        return {s: True if s in have else (False if s in gone else None) for s in symbols}
+
     # -- search answers ------------------------------------------------------------------
     def cached_search(self, query: str, now: datetime) -> list[Listing] | None:
         """The stored answer for ``query`` if younger than :data:`SEARCH_TTL`."""

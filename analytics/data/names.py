@@ -35,7 +35,7 @@ from analytics.data.listings import (
 )
 from analytics.data.sources.base import EQUITY, Listing, Source
 from analytics.data.sources.csvsearch import starts_with_words, words
-from analytics.data.symbols import MAX_SYMBOLS, _printable
+from analytics.data.symbols import MAX_SYMBOLS
 from analytics.errors import NoDataError, SourceError, UserInputError
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ CLEAR_LEAD = 2.0
 HOW_TO_SEARCH = "/quote symbol: accepts names and tickers (tencent, 0700.HK, AAPL)"
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """User text fit to quote in a reply: characters a name may have, others as ``?``."""
+    kept = "".join(ch if ch.isalnum() or ch in " &.-'" else "?" for ch in text[:limit])
+    return kept + ("…" if len(text) > limit else "")
+
+
 def check_name(text: str) -> str:
     """A name as typed, validated before any search: letters, digits, spaces, ``& . - '``."""
     name = " ".join(text.split())
@@ -58,7 +64,7 @@ def check_name(text: str) -> str:
     allowed = all(ch.isalnum() or ch in " &.-'" for ch in name)
     if len(name) > MAX_NAME or not allowed:
         raise UserInputError(
-            f"'{_printable(name, 32)}' is not a valid symbol or company name: use letters, "
+            f"'{shown(name, 32)}' is not a valid symbol or company name: use letters, "
             f"digits, spaces and & . - ' (at most {MAX_NAME} characters), e.g. tencent, 0700.HK."
         )
     return name
@@ -128,8 +134,12 @@ class Resolution:
         return not (self.ambiguous or self.unmatched or self.failed)
 
 
-def no_match(typed: str) -> UserInputError:
-    return UserInputError(f"No company or symbol matches '{_printable(typed, 40)}'. {HOW_TO_SEARCH}.")
+class NoSuchName(UserInputError):
+    """No listing answers to the name (the search itself worked)."""
+
+
+def no_match(typed: str) -> NoSuchName:
+    return NoSuchName(f"No company or symbol matches '{shown(typed)}'. {HOW_TO_SEARCH}.")
 
 
 def _rank(listing: Listing) -> float:
@@ -215,13 +225,32 @@ class NameResolver:
             found = self.find(name, timeout=timeout)
         except SourceError as exc:
             raise NoDataError(
-                f"Could not look up the name '{_printable(name, 40)}': the search failed ({exc}). "
+                f"Could not look up the name '{shown(name)}': the search failed ({exc}). "
                 "Try again shortly, or give its ticker."
             ) from exc
         if isinstance(found, Ambiguity):
             raise UserInputError(found.message())
         if found is None:
             raise no_match(name)
+        return found
+
+    def find_or_none(self, typed: str) -> NameMatch | None:
+        """For text that was first read as a symbol the source does not know: its listing
+        as a name, ``None`` when no name fits either or the search failed (the caller then
+        reports the unknown symbol). Several companies are refused as ambiguous, and a
+        failed search is said (:class:`NoDataError`): it may well have been a name."""
+        try:
+            found = self.find(check_name(typed))
+        except UserInputError:  # "^HSI" is no name
+            return None
+        except SourceError as exc:
+            raise NoDataError(
+                f"Could not look up the name '{shown(typed)}': {typed.upper()} is no symbol the "
+                f"data source knows, and the name search failed ({exc}). Try again shortly, "
+                "or give its ticker."
+            ) from exc
+        if isinstance(found, Ambiguity):
+            raise UserInputError(found.message())
         return found
 
     def resolve_names(self, text: str, timeout: float | None = None) -> Resolution:

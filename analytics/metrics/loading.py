@@ -74,9 +74,9 @@ def raise_if_unknown(target: Target, history: History) -> None:
         return
     if target.kind == "symbols" and len(target.symbols) == 1:
         raise UserInputError(
-            f"Unknown symbol {target.symbols[0]}: not found at the data source, and no basket "
-            "here has that name. Use Yahoo symbols (AAPL, 0700.HK, ^HSI), a preset basket "
-            "(mag7, china-titans) or one from /basket list."
+            f"Unknown symbol {target.symbols[0]}: not found at the data source as a symbol or a "
+            "company name, and no basket here has that name. /quote symbol: accepts names and "
+            "tickers (tencent, 0700.HK, ^HSI); baskets: mag7, china-titans or /basket list."
         )
     raise UserInputError(f"Unknown symbols: {', '.join(unknown)}.")
 

@@ -35,7 +35,7 @@ def test_create_then_use_it_as_a_target(services: Services) -> None:
     reply = ask(services, "/basket create name:EV members:1211.hk, TSLA")
     assert reply.exit_code == 0, reply.description
     assert reply.data == {
-        "command": "basket", "guild_id": GUILD, "name": "ev", "members": ["1211.HK", "TSLA"],
+        "command": "basket", "guild_id": GUILD, "name": "ev", "members": ["1211.HK", "TSLA"], "names": {},
     }  # fmt: skip
     assert stored(services) == [(GUILD, "ev", '["1211.HK", "TSLA"]', 7)]
     answer = ask(services, "/returns target:ev start:2024-12-31 end:2025-03-07")
@@ -141,7 +141,8 @@ def test_delete_show_and_list(services: Services) -> None:
     ask(services, "/basket create name:chips members:NVDA,0981.HK")
     shown = ask(services, "/basket show name:mag7")
     assert shown.data == {
-        "command": "basket", "name": "mag7", "members": list(PRESETS["mag7"]), "preset": True,
+        "command": "basket", "name": "mag7", "members": list(PRESETS["mag7"]), "names": {},
+        "preset": True,
     }  # fmt: skip
     assert ask(services, "/basket show name:CHIPS").data["members"] == ["NVDA", "0981.HK"]
     listed = ask(services, "/basket list")

@@ -190,7 +190,8 @@ def test_a_second_identical_question_makes_no_source_call(services: Services) ->
         ),
         ("/returns target:" + ",".join(f"S{i}" for i in range(26)), "26 symbols given; at most 25"),
         ("/returns target:AAPL;DROP", "is not a valid symbol"),
-        ("/returns target:AAPL,ßAP", "is not a valid symbol"),
+        # Read as a name, never upper-cased into another symbol (SSAP).
+        ("/returns target:AAPL,ßAP", "No company or symbol matches 'ßAP'"),
         ("/quote symbol:AAPL,MSFT", "is not a valid symbol"),
         ("/returns target:,", "Empty target"),
         ("/returns target:", "/returns needs target:"),
