@@ -18,7 +18,7 @@ from commands.spec import CommandSpec, Option
 
 #: Tables that cache market data: a refused question may still have asked the source
 #: (to find out that a symbol does not exist) and recorded what it answered.
-MARKET_TABLES = frozenset({"bars", "fetches", "symbols", "fundamentals"})
+MARKET_TABLES = frozenset({"bars", "fetches", "symbols", "fundamentals", "listings", "searches"})
 #: Characters that reorder or hide text (bidi overrides and isolates): a reply carrying
 #: them could show users something other than what it says.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
