@@ -101,5 +101,6 @@ class Services:
 
     def close(self) -> None:
         self.charts.stop_workers()
+        self.names.close()
         self.cache.close()
         self.store.close()

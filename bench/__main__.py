@@ -15,7 +15,9 @@ from bench.core import Config, Figure
 from bench.env import CHART_Q, RETURNS_Q, BenchEnv
 from bench.report import load_average, summary, table, to_json
 
-GROUPS = ("counts", "returns", "chart", "scale", "discord", "process", "ask", "storm")
+GROUPS = (
+    "counts", "returns", "chart", "scale", "discord", "process", "ask", "storm", "autocomplete",
+)
 
 
 def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
@@ -23,6 +25,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
     from bench.counts import count_figures
     from bench.e2e import e2e_figures
     from bench.handlers import chart_figures, returns_figures
+    from bench.names import autocomplete_figures
     from bench.process import process_figures
     from bench.scale import scale_figures
     from bench.storm import storm_figures
@@ -36,6 +39,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
         "process": process_figures,
         "ask": ask_figures,
         "storm": storm_figures,
+        "autocomplete": autocomplete_figures,
     }
 
 

@@ -23,6 +23,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from analytics.data.listings import choice_label
+from analytics.data.sources.base import Listing
 from analytics.errors import UserInputError
 from analytics.metrics.targets import PRESETS
 from analytics.server.schedule import zone_names
@@ -34,6 +36,11 @@ from commands.reply import Reply
 from commands.spec import CommandSpec, Context
 
 log = logging.getLogger("marketbot.runner")
+
+#: Discord drops an autocomplete answer after 3 seconds: answer well within it, and let a
+#: keystroke wait at most this long for a name search (cached names answer at once).
+AUTOCOMPLETE_DEADLINE = 2.5
+SEARCH_WAIT = 1.2
 
 
 class Cooldown:
@@ -249,36 +256,47 @@ class Runner:
         self, interaction: discord.Interaction, kind: str, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            names = await asyncio.to_thread(self.suggest, space_id(interaction), kind, current)
-        except Exception:
+            entries = await asyncio.wait_for(
+                asyncio.to_thread(self.suggest, space_id(interaction), kind, current),
+                AUTOCOMPLETE_DEADLINE,
+            )
+        except Exception:  # a timeout included: an empty list beats no answer at all
             log.exception("autocomplete failed")
             return []
-        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
+        return [app_commands.Choice(name=label, value=value) for label, value in entries[:25]]
 
-    def suggest(self, guild_id: int, kind: str, current: str) -> list[str]:
-        """Suggestions for an option: presets, this server's baskets, symbols seen in the cache."""
+    def suggest(self, guild_id: int, kind: str, current: str) -> list[tuple[str, str]]:
+        """Suggestions for an option as (label, value): presets, this server's baskets,
+        symbols in the cache, then listings by name or ticker (``tenc`` offers ``0700.HK ·
+        Tencent Holdings · Hong Kong``, value ``0700.HK``). A comma list is continued:
+        ``AAPL, tenc`` offers the value ``AAPL,0700.HK``."""
         text = (current or "").strip()
         if kind == "timezone":
             low = text.lower()
             zones = sorted(z for z in zone_names().values() if low in z.lower())
-            return zones[:25]
-        last = text.rsplit(",", 1)[-1].strip()
-        head = text[: len(text) - len(text.rsplit(",", 1)[-1])] if "," in text else ""
-        baskets = self.services.baskets.names(guild_id)
-        out: list[str] = []
+            return [(z, z) for z in zones[:25]]
+        *before, last = [p.strip() for p in text.split(",")]
+        head = "".join(f"{p}," for p in before if p)
+        out: dict[str, str] = {}  # value -> label
         if kind in ("target", "basket") and not head:
+            baskets = self.services.baskets.names(guild_id)
             pool = [*PRESETS, *baskets] if kind == "target" else [*baskets, *PRESETS]
-            out += [n for n in pool if n.startswith(last.lower())]
+            out |= {n: n for n in pool if n.startswith(last.lower())}
         if kind in ("target", "symbol"):
+            names = self.services.names
             symbols = self.services.cache.known_symbols(last.upper(), limit=25)
             preset_syms = sorted(
                 {s for m in PRESETS.values() for s in m if s.startswith(last.upper())}
             )
-            for s in [*symbols, *preset_syms]:
-                value = head + s
-                if value not in out:
-                    out.append(value)
-        return out[:25]
+            known = names.store.many([*symbols, *preset_syms])
+            found = [known.get(s) or Listing(s) for s in [*symbols, *preset_syms]]
+            if last and len(found) < 25:
+                found += names.suggest(last, limit=25, wait=SEARCH_WAIT)
+            for listing in found:
+                value = (head + listing.symbol)[:100]
+                label = choice_label(listing)
+                out.setdefault(value, f"{head.replace(',', ', ')}{label}"[:100])
+        return [(label, value) for value, label in list(out.items())[:25]]
 
     async def drain(self, timeout: float) -> None:
         """Let in-flight commands finish for up to ``timeout`` seconds, then cancel them."""

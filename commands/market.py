@@ -216,7 +216,7 @@ QUOTE = CommandSpec(
     options=(
         Option(
             "symbol",
-            "Yahoo symbol, e.g. AAPL, 0700.HK, ^HSI",
+            "Symbol or company name, e.g. AAPL, 0700.HK, ^HSI, tencent",
             required=True,
             autocomplete="symbol",
             max_length=40,

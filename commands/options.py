@@ -30,7 +30,8 @@ PERIOD_OPTIONS = (PERIOD, START, END)
 def target_option(name: str = "target", required: bool = True, what: str = "") -> Option:
     return Option(
         name,
-        what or "Basket (mag7, china-titans, or this server's) or symbols like AAPL,0700.HK",
+        what
+        or "Basket (mag7, china-titans, this server's), symbols or names: AAPL,0700.HK,tencent",
         required=required,
         autocomplete="target",
         max_length=400,

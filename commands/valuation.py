@@ -361,7 +361,7 @@ LEVELS = CommandSpec(
     options=(
         Option(
             "symbol",
-            "Yahoo symbol, e.g. 0700.HK, AAPL, ^HSI",
+            "Symbol or company name, e.g. 0700.HK, AAPL, ^HSI, xiaomi",
             required=True,
             autocomplete="symbol",
             max_length=40,

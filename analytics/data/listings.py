@@ -93,6 +93,12 @@ def exchange_name(listing: Listing) -> str | None:
     return listing.exchange_name or EXCHANGE_NAMES.get(listing.exchange or "") or listing.exchange
 
 
+def choice_label(listing: Listing) -> str:
+    """``0700.HK · Tencent Holdings · Hong Kong``: an autocomplete entry (at most 100)."""
+    parts = [listing.symbol, display_name(listing.name), exchange_name(listing)]
+    return " · ".join(p for p in parts if p)[:100]
+
+
 def normalize_query(text: str) -> str:
     return " ".join(text.lower().split())
 

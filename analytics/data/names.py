@@ -21,7 +21,10 @@ Within the company the top-ranked listing is taken and the others are named as "
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +35,7 @@ from analytics.data.listings import (
     company_key,
     display_name,
     exchange_name,
+    normalize_query,
 )
 from analytics.data.sources.base import EQUITY, Listing, Source
 from analytics.data.sources.csvsearch import starts_with_words, words
@@ -47,6 +51,13 @@ MAX_CANDIDATES = 5
 MAX_ALSO = 3
 #: A company leads clearly when its best score is at least this multiple of the next's.
 CLEAR_LEAD = 2.0
+#: Autocomplete: how long a keystroke waits for the search, the search's own timeout, how
+#: many searches may run at once, the shortest text searched, and types never offered.
+AUTOCOMPLETE_WAIT = 1.2
+AUTOCOMPLETE_TIMEOUT = 2.0
+MAX_PENDING = 4
+MIN_SEARCH = 2
+HIDDEN_TYPES = frozenset({"OPTION"})
 HOW_TO_SEARCH = "/quote symbol: accepts names and tickers (tencent, 0700.HK, AAPL)"
 
 
@@ -189,6 +200,10 @@ class NameResolver:
         self.store = ListingStore(cache)
         self.source = source
         self.clock = clock
+        # Autocomplete's searches run here, so a hanging source never holds a keystroke.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="name-search")
+        self._pending: dict[str, Future[list[Listing]]] = {}
+        self._pending_lock = threading.Lock()
 
     def find(self, typed: str, timeout: float | None = None) -> NameMatch | Ambiguity | None:
         """What ``typed`` (validated) names; raises :class:`SourceError` only when the search
@@ -279,3 +294,53 @@ class NameResolver:
         key = company_key(typed)
         found = [item for item, cached in self.store.matching(typed, limit=50) if cached]
         return [item for item in found if company_key(item.name) == key]
+
+    # -- autocomplete ----------------------------------------------------------------------
+    def suggest(self, text: str, limit: int = 25, wait: float = AUTOCOMPLETE_WAIT) -> list[Listing]:
+        """Listings for what is typed so far, within ``wait`` seconds whatever the source
+        does: names and tickers the market cache knows (cached prices first), then the
+        search's answer (cached for a week) if it comes in time. A search still running
+        when ``wait`` is up goes on in the background and caches its answer for the next
+        keystroke; failures are logged, never raised."""
+        typed = " ".join(text.split())
+        if not typed or len(typed) > MAX_NAME or not all(
+            ch.isalnum() or ch in " &.-'^=" for ch in typed
+        ):
+            return []
+        known = self.store.matching(typed, limit)
+        answer = self.store.cached_search(typed, self.clock())
+        if answer is None and len(typed) >= MIN_SEARCH:
+            answer = self._search_soon(typed, wait)
+        # Listings with cached prices, then the search's ranking, then other known names.
+        ranked = [item for item, cached in known if cached] + list(answer or [])
+        ranked += [item for item, cached in known if not cached]
+        found: dict[str, Listing] = {}
+        for item in ranked:
+            if item.quote_type not in HIDDEN_TYPES:
+                found.setdefault(item.symbol, item)
+        return list(found.values())[:limit]
+
+    def _search_soon(self, typed: str, wait: float) -> list[Listing] | None:
+        key = normalize_query(typed)
+        with self._pending_lock:
+            future = self._pending.get(key)
+            if future is None:
+                if len(self._pending) >= MAX_PENDING:
+                    return None  # the source is slow: do not pile up searches
+                future = self._pool.submit(self.search, typed, AUTOCOMPLETE_TIMEOUT)
+                self._pending[key] = future
+                future.add_done_callback(lambda _f, k=key: self._done(k))
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            return None
+        except Exception as exc:  # SourceError, or anything the source raised
+            log.debug("autocomplete search for %r failed: %s", typed, exc)
+            return None
+
+    def _done(self, key: str) -> None:
+        with self._pending_lock:
+            self._pending.pop(key, None)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -29,6 +29,7 @@ GROUPS = {
     "8 process",
     "9 ask",
     "10 storm",
+    "11 autocomplete",
 }
 
 

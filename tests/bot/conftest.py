@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.data.sources.base import Source
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.services import Services
 from bot.app import MarketBot
@@ -38,6 +39,7 @@ async def start_bot(
     db_name: str = "bot.sqlite3",
     folder: Path = MARKET_DATA,
     db_url: str | None = None,
+    source: Source | None = None,
 ) -> tuple[MarketBot, asyncio.Task[None]]:
     settings = Settings(
         source=f"csv:{folder}",
@@ -49,7 +51,10 @@ async def start_bot(
         log_dir=tmp_path / "logs",
     )
     services = Services.open(
-        settings.cache_path, settings.server_store, CsvFolderSource(folder), clock=Clock(FIXED_NOW)
+        settings.cache_path,
+        settings.server_store,
+        source or CsvFolderSource(folder),
+        clock=Clock(FIXED_NOW),
     )
     bot = MarketBot(
         settings, services, cooldown=cooldown or Cooldown(limit=1000), guild_ready_timeout=0.05

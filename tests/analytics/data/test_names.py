@@ -4,6 +4,7 @@ the SQLite market cache, and the double's request log to see what was asked."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -159,3 +160,22 @@ def test_allowed_characters() -> None:
     assert check_name("Moody's  corp.") == "Moody's corp."
     assert check_name("Nestlé") == "Nestlé"
     assert check_name("coca-cola") == "coca-cola"
+
+
+def test_suggest_is_cache_first_then_the_search(
+    names: NameResolver, yahoo_double: YahooDouble
+) -> None:
+    found = names.suggest("tenc", wait=2.0)
+    assert [x.symbol for x in found] == ["0700.HK", "TCEHY", "TME", "NNND.F", "KTEC"]
+    yahoo_double.hang(30, symbols=[SEARCH])
+    assert [x.symbol for x in names.suggest("tenc", wait=0.2)][:2] == ["0700.HK", "TCEHY"]
+    started = time.monotonic()
+    assert names.suggest("alib", wait=0.2) == []  # nothing known, the search hangs
+    assert time.monotonic() - started < 1.0
+    assert names.suggest("ten;c") == [] and names.suggest("") == []
+
+
+def test_suggest_never_offers_options(names: NameResolver) -> None:
+    found = names.suggest("alibaba", wait=2.0)
+    assert "BABA250321C00130000" not in [x.symbol for x in found]
+    assert [x.symbol for x in found][:2] == ["BABA", "9988.HK"]
