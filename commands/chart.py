@@ -8,13 +8,14 @@ image (the console without ``--chart-out``); the data is returned either way, so
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from analytics.charts.themes import THEME_NAMES
 from analytics.metrics.chartdata import STYLES, ChartData, chart_data
 from analytics.metrics.pe_history import PeChartData, pe_chart_data
 from analytics.metrics.text import pct
-from commands.names import resolve
+from commands.names import labels, resolve
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, target_option
 from commands.reply import Field, Reply, excluded_text, footer, notes_field, tone_of
 from commands.spec import CommandSpec, Context, Option
@@ -32,9 +33,28 @@ def attach_chart(reply: Reply, data: ChartData, ctx: Context, theme: str = "dark
     """Put the chart (when someone will see it) and its caption on ``reply``."""
     reply.caption = data.caption
     if ctx.want_image:
-        reply.image = ctx.services.charts.chart_png(data, theme)
+        reply.image = ctx.services.charts.chart_png(_named(ctx, data), theme)
         reply.image_name = IMAGE_NAME
     return reply
+
+
+#: Members a legend has room to name (``0700.HK Tencent``); more lines keep symbols only.
+LEGEND_NAMES = 10
+
+
+def _named(ctx: Context, data: ChartData) -> ChartData:
+    """The chart with short names beside the members' symbols, where the legend has room."""
+    members = [s.label for s in data.series if s.kind == "member"]
+    named = labels(ctx, members) if len(members) <= LEGEND_NAMES else {}
+    if not named:
+        return data
+    series = [
+        replace(s, label=f"{s.label} {named[s.label]}")
+        if s.kind == "member" and s.label in named
+        else s
+        for s in data.series
+    ]
+    return replace(data, series=series)
 
 
 def _headline_value(data: ChartData, group: str) -> str:

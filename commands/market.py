@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from analytics.metrics.chartdata import build_chart_data
@@ -11,7 +12,7 @@ from analytics.metrics.returns import ReturnsResult, compute_returns, member_pat
 from analytics.metrics.targets import Target
 from analytics.metrics.text import pct
 from commands.chart import attach_chart
-from commands.names import resolve, resolve_symbol
+from commands.names import labels, resolve, resolve_symbol
 from commands.options import BASIS, CURRENCY, PERIOD_OPTIONS, period_from, target_option
 from commands.reply import (
     Field,
@@ -26,16 +27,34 @@ from commands.reply import (
 )
 from commands.spec import CommandSpec, Context, Option
 
+#: Characters a member table may take: in an embed field (1024), in the description (4096,
+#: less the line saying what names became).
+FIELD_ROOM = 1024
+DESCRIPTION_ROOM = 3500
 
-def member_table(result: ReturnsResult, limit: int = 25) -> str:
-    rows = [["Symbol", "Base", "End", "Return"]]
+
+def member_table(
+    result: ReturnsResult,
+    limit: int = 25,
+    names: Mapping[str, str] | None = None,
+    room: int = FIELD_ROOM,
+) -> str:
+    """The members' returns, best first; ``0700.HK Tencent`` where the short names fit in
+    ``room`` characters (a field holds 1024), else symbols alone."""
     ordered = sorted(result.members, key=lambda m: m.return_pct, reverse=True)
-    for m in ordered[:limit]:
-        rows.append([m.symbol, f"{m.base_close:,.2f}", f"{m.end_close:,.2f}", pct(m.return_pct)])
-    text = table(rows)
-    if len(ordered) > limit:
-        text += f"\n…and {len(ordered) - limit} more"
-    return text
+
+    def build(named: Mapping[str, str]) -> str:
+        rows = [["Symbol", "Base", "End", "Return"]]
+        for m in ordered[:limit]:
+            label = f"{m.symbol} {named[m.symbol]}" if m.symbol in named else m.symbol
+            rows.append([label, f"{m.base_close:,.2f}", f"{m.end_close:,.2f}", pct(m.return_pct)])
+        text = table(rows)
+        if len(ordered) > limit:
+            text += f"\n…and {len(ordered) - limit} more"
+        return text
+
+    text = build(names or {})
+    return text if len(text) <= room or not names else build({})
 
 
 def dates_of(result: ReturnsResult) -> str:
@@ -49,7 +68,7 @@ def dates_of(result: ReturnsResult) -> str:
     return f"{span(bases)} → {span(ends)}"
 
 
-def returns_reply(result: ReturnsResult) -> Reply:
+def returns_reply(result: ReturnsResult, names: Mapping[str, str] | None = None) -> Reply:
     ew = result.equal_weight_return_pct
     single = len(result.target.symbols) == 1
     fields = [
@@ -62,7 +81,7 @@ def returns_reply(result: ReturnsResult) -> Reply:
     fields.extend(notes_field(result.notes))
     return Reply(
         title=f"{result.target.title}: {pct(ew)}",
-        description=member_table(result),
+        description=member_table(result, names=names, room=DESCRIPTION_ROOM),
         fields=fields,
         tone=tone_of(ew),
         footer=footer(
@@ -92,7 +111,7 @@ def _returns_for(
 def run_returns(ctx: Context, options: dict[str, Any]) -> Reply:
     period = period_from(ctx, options)
     target = resolve(ctx, options["target"])
-    return returns_reply(_returns_for(ctx, target, period, options))
+    return returns_reply(_returns_for(ctx, target, period, options), labels(ctx, target.symbols))
 
 
 def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
@@ -118,12 +137,13 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
         else None
     )
     stale = left.stale or right.stale
+    named = labels(ctx, [*left_t.symbols, *right_t.symbols])
     fields = [
         Field(left_t.title, pct(left.equal_weight_return_pct)),
         Field(right_t.title, pct(right.equal_weight_return_pct)),
         Field("Spread", pts(spread)),
-        Field(f"{left_t.label} members", member_table(left), inline=False),
-        Field(f"{right_t.label} members", member_table(right), inline=False),
+        Field(f"{left_t.label} members", member_table(left, names=named), inline=False),
+        Field(f"{right_t.label} members", member_table(right, names=named), inline=False),
     ]
     for side in (left, right):
         if side.excluded:

@@ -13,7 +13,11 @@ import pytest
 
 from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
+from analytics.metrics.chartdata import chart_data
+from analytics.metrics.periods import parse_period
+from analytics.metrics.targets import Target
 from analytics.services import Services
+from commands.chart import _named
 from commands.registry import run_text
 from commands.reply import Reply
 from commands.spec import Context
@@ -177,3 +181,28 @@ def test_characters_no_name_has_are_refused_before_any_search(
     reply = ask(services, f"/returns target:{text} {SPAN}")
     assert reply.exit_code == 2 and "is not a valid symbol or company name" in reply.description
     assert yahoo_double.search_requests() == []
+
+
+def test_member_tables_show_short_names(services: Services) -> None:
+    reply = ask(services, f"/returns target:tencent,alibaba,AAPL {SPAN}")
+    assert reply.exit_code == 0, reply.description
+    rows = {line.split()[0]: line for line in reply.description.splitlines() if "%" in line}
+    assert rows["0700.HK"].startswith("0700.HK Tencent ")
+    assert rows["BABA"].startswith("BABA Alibaba ")
+    assert rows["AAPL"].startswith("AAPL Apple ")
+    compare = ask(services, f"/compare left:tencent right:amazon {SPAN}")
+    fields = {f.name: f.value for f in compare.fields}
+    assert "0700.HK Tencent" in fields["0700.HK members"]
+    assert "AMZN Amazon" in fields["AMZN members"]
+    assert all(len(f.value) <= 1024 for f in compare.fields)
+
+
+def test_chart_legends_name_the_members(services: Services) -> None:
+    assert ask(services, f"/returns target:tencent,alibaba {SPAN}").exit_code == 0
+    period = parse_period(None, "2024-12-31", "2025-03-07", today=services.market.today())
+    target = Target("mine", ("0700.HK", "BABA"), "symbols")
+    data = chart_data(services.market, target, period)
+    drawn = _named(Context(services), data)
+    members = [s.label for s in drawn.series if s.kind == "member"]
+    assert members == ["0700.HK Tencent", "BABA Alibaba"]
+    assert [s.label for s in data.series if s.kind == "member"] == ["0700.HK", "BABA"]
