@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.sources.base import Listing
 from analytics.data.sources.csvsearch import starts_with_words, words
 
@@ -106,7 +106,7 @@ def normalize_query(text: str) -> str:
 class ListingStore:
     """Listings' names and search answers in the market cache."""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: MarketCache) -> None:
         self.cache = cache
 
     # -- names ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.listings import (
     ListingStore,
     company_key,
@@ -196,7 +196,7 @@ def _match(typed: str, chosen: Listing, company: Sequence[Listing]) -> NameMatch
 class NameResolver:
     """Resolves names through the market cache and the source's search."""
 
-    def __init__(self, cache: Cache, source: Source, clock: Callable[[], datetime]) -> None:
+    def __init__(self, cache: MarketCache, source: Source, clock: Callable[[], datetime]) -> None:
         self.store = ListingStore(cache)
         self.source = source
         self.clock = clock

@@ -74,7 +74,7 @@ MIGRATIONS: list[str] = [
         source TEXT
     );
     """,
-    # 6: what listings are called (from search answers and chart metadata), and a week's
+    # 3: what listings are called (from search answers and chart metadata), and a week's
     # cache of search answers (a failed search is never stored: see analytics.data.listings).
     """
     CREATE TABLE listings (

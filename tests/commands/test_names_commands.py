@@ -6,12 +6,12 @@ Expected returns are computed here from the shared CSVs with the csv module."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
 from analytics.data.sources.yahoo import YahooSource
 from analytics.metrics.chartdata import chart_data
 from analytics.metrics.periods import parse_period
@@ -37,7 +37,9 @@ def services(yahoo_double: YahooDouble, tmp_path: Path, clock: Clock) -> Iterato
         data.info = dict(NAMES.get(symbol, {}))
     yahoo_double.serve(served)
     source = YahooSource(base_url=yahoo_double.base_url, timeout=2.0, cache_dir=tmp_path / "yf")
-    built = Services.build(Cache(tmp_path / "cache.sqlite3"), source, clock=clock)
+    built = Services.open(
+        tmp_path / "cache.sqlite3", tmp_path / "marketbot.sqlite3", source, clock=clock
+    )
     yield built
     built.close()
 
@@ -148,11 +150,11 @@ def test_basket_stores_symbols_and_shows_names(
     made = ask(services, "/basket create name:china-internet members:tencent, alibaba,1810.HK")
     assert made.exit_code == 0, made.description
     assert made.description.splitlines()[0].startswith("tencent → 0700.HK Tencent Holdings")
-    row = (
-        services.cache.connection()
-        .execute("SELECT members FROM baskets WHERE guild_id = 7 AND name = 'china-internet'")
-        .fetchone()
-    )
+    # The row itself, read from the server store's file with a connection of its own.
+    with sqlite3.connect(services.store.path) as conn:
+        row = conn.execute(
+            "SELECT members FROM baskets WHERE guild_id = 7 AND name = 'china-internet'"
+        ).fetchone()
     assert row[0] == '["0700.HK", "BABA", "1810.HK"]'
     shown = ask(services, "/basket show name:china-internet")
     assert shown.description == (

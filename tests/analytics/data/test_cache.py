@@ -42,7 +42,9 @@ def test_new_database_has_every_migration_and_wal(cache: MarketCache) -> None:
     assert raw_rows(cache.path, "PRAGMA journal_mode") == [("wal",)]
     tables = {r[0] for r in raw_rows(cache.path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     # Market data only: users' tables live in the server store, never in this file.
-    assert tables == {"bars", "fetches", "symbols", "fundamentals", "actions", "statements"}
+    assert tables == {
+        "bars", "fetches", "symbols", "fundamentals", "actions", "statements", "listings", "searches"
+    }
     assert raw_rows(cache.path, "PRAGMA application_id") == [(MARKET_CACHE_ID,)]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.listings import (
     ListingStore,
     company_key,
@@ -23,7 +23,7 @@ TENCENT = Listing("0700.HK", "Tencent Holdings Limited", "TENCENT", "HKG", "Hong
 
 @pytest.fixture
 def store(tmp_path: Path) -> ListingStore:
-    return ListingStore(Cache(tmp_path / "c.sqlite3"))
+    return ListingStore(MarketCache(tmp_path / "c.sqlite3"))
 
 
 def test_remember_keeps_known_values(store: ListingStore) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.data.cache import Cache
+from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData
 from analytics.data.names import Ambiguity, NameMatch, NameResolver, check_name, pick
 from analytics.data.sources.base import Listing
@@ -22,8 +22,8 @@ from tests.yahoo_search_payloads import NAMES
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> Cache:
-    return Cache(tmp_path / "cache.sqlite3")
+def cache(tmp_path: Path) -> MarketCache:
+    return MarketCache(tmp_path / "cache.sqlite3")
 
 
 @pytest.fixture
@@ -32,11 +32,11 @@ def source(yahoo_double: YahooDouble, tmp_path: Path) -> YahooSource:
 
 
 @pytest.fixture
-def names(cache: Cache, source: YahooSource, clock: Clock) -> NameResolver:
+def names(cache: MarketCache, source: YahooSource, clock: Clock) -> NameResolver:
     return NameResolver(cache, source, clock)
 
 
-def searches_in_db(cache: Cache) -> list[str]:
+def searches_in_db(cache: MarketCache) -> list[str]:
     return [r[0] for r in cache.connection().execute("SELECT query FROM searches")]
 
 
@@ -101,7 +101,7 @@ def test_funds_crypto_and_indices_only_by_their_own_names() -> None:
 
 @pytest.mark.parametrize("fault", ["rate_limit", "server_error", "malformed"])
 def test_a_failed_search_says_so_and_caches_nothing(
-    names: NameResolver, cache: Cache, yahoo_double: YahooDouble, fault: str
+    names: NameResolver, cache: MarketCache, yahoo_double: YahooDouble, fault: str
 ) -> None:
     getattr(yahoo_double, fault)(symbols=[SEARCH])
     with pytest.raises(NoDataError, match="Could not look up the name 'xiaomi'"):
@@ -113,7 +113,7 @@ def test_a_failed_search_says_so_and_caches_nothing(
 
 
 def test_a_timed_out_search_caches_nothing(
-    names: NameResolver, cache: Cache, yahoo_double: YahooDouble
+    names: NameResolver, cache: MarketCache, yahoo_double: YahooDouble
 ) -> None:
     yahoo_double.hang(5, symbols=[SEARCH])
     with pytest.raises(NoDataError, match="Timeout"):
@@ -122,7 +122,7 @@ def test_a_timed_out_search_caches_nothing(
 
 
 def test_cached_symbols_names_resolve_with_the_source_down(
-    cache: Cache, source: YahooSource, clock: Clock, yahoo_double: YahooDouble
+    cache: MarketCache, source: YahooSource, clock: Clock, yahoo_double: YahooDouble
 ) -> None:
     served = shared_symbols(["0700.HK"], date(2025, 2, 3), date(2025, 3, 7))
     served["0700.HK"].info = dict(NAMES["0700.HK"])
