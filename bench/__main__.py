@@ -16,7 +16,15 @@ from bench.env import CHART_Q, RETURNS_Q, BenchEnv
 from bench.report import load_average, summary, table, to_json
 
 GROUPS = (
-    "counts", "returns", "chart", "scale", "discord", "process", "ask", "storm", "autocomplete",
+    "counts",
+    "returns",
+    "chart",
+    "scale",
+    "discord",
+    "process",
+    "ask",
+    "storm",
+    "autocomplete",
 )
 
 
