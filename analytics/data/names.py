@@ -223,6 +223,25 @@ class NameResolver:
             raise
         return pick(typed, answer)
 
+    def cached_symbol(self, typed: str) -> str | None:
+        """The listing ``typed`` names from what the market cache already holds, else None.
+
+        Never asks the source: the plain-words interpreter tries every short run of words
+        as a possible name, and a search per run would make a question cost seconds. A name
+        someone resolved before (a command, autocomplete) or a symbol the bot has fetched
+        answers here; anything else is left to the typed command's own resolution.
+        """
+        try:
+            name = check_name(typed)
+        except UserInputError:
+            return None
+        cached = self.store.cached_search(name, self.clock())
+        found = pick(name, cached) if cached is not None else None
+        if found is None:
+            offline = self._offline(name)
+            found = NameMatch(name, offline[0]) if len(offline) == 1 else None
+        return found.symbol if isinstance(found, NameMatch) else None
+
     def search(self, query: str, timeout: float | None = None, limit: int = SEARCH_LIMIT) -> list[Listing]:
         """The source's answer, cached for a week; failures raise and are not cached."""
         finder = getattr(self.source, "search", None)

@@ -69,6 +69,7 @@ def understand(ctx: Context, question: str, previous: Frame | None = None) -> Ou
         today=services.market.today(),
         baskets=frozenset(services.baskets.names(ctx.guild_id)),
         known=KnownSymbols(services.cache),
+        names=services.names.cached_symbol,
         previous=previous,
     )
 

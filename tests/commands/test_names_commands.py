@@ -17,6 +17,8 @@ from analytics.metrics.chartdata import chart_data
 from analytics.metrics.periods import parse_period
 from analytics.metrics.targets import Target
 from analytics.services import Services
+from commands.ask.command import understand
+from commands.ask.interpret import Understood
 from commands.chart import _named
 from commands.registry import run_text
 from commands.reply import Reply
@@ -208,3 +210,23 @@ def test_chart_legends_name_the_members(services: Services) -> None:
     members = [s.label for s in drawn.series if s.kind == "member"]
     assert members == ["0700.HK Tencent", "BABA Alibaba"]
     assert [s.label for s in data.series if s.kind == "member"] == ["0700.HK", "BABA"]
+
+
+def test_questions_in_words_use_names_the_cache_already_knows(
+    services: Services, yahoo_double: YahooDouble
+) -> None:
+    """The interpreter (issue 14) reads a company name it can resolve offline, and never
+    searches for one: every short run of words is a candidate name."""
+    ctx = Context(services, guild_id=7, want_image=False)
+    before = understand(ctx, "how did tencent do vs alibaba this year?")
+    assert not isinstance(before, Understood)  # never looked up: nothing cached yet
+    assert yahoo_double.search_requests() == []
+    assert ask(services, f"/returns target:tencent,alibaba {SPAN}").exit_code == 0
+    searched = len(yahoo_double.search_requests())
+    after = understand(ctx, "how did tencent do vs alibaba this year?")
+    assert isinstance(after, Understood), after
+    assert after.to_json() == {
+        "command": "compare",
+        "options": {"left": "0700.HK", "right": "BABA", "period": "ytd"},
+    }
+    assert len(yahoo_double.search_requests()) == searched
