@@ -348,7 +348,13 @@ class NameResolver:
                     return None  # the source is slow: do not pile up searches
                 future = self._pool.submit(self.search, typed, AUTOCOMPLETE_TIMEOUT)
                 self._pending[key] = future
-                future.add_done_callback(lambda _f, k=key: self._done(k))
+                fresh = True
+            else:
+                fresh = False
+        if fresh:
+            # Outside the lock: a search that already finished runs the callback here, at
+            # once, and _done takes the same (non-reentrant) lock.
+            future.add_done_callback(lambda _f, k=key: self._done(k))
         try:
             return future.result(timeout=wait)
         except FutureTimeout:

@@ -168,6 +168,7 @@ def test_like_wildcards_in_autocomplete_match_nothing_but_themselves(state: Fuzz
 
     run_like_discord(state, _spec("quote"), "quote", {"symbol": "AAPL"})
     runner = Runner(state.services)
-    assert "AAPL" in runner.suggest(GUILD, "symbol", "AA")
+    # suggest gives (label, value) pairs; the value is what Discord fills in.
+    assert "AAPL" in [value for _label, value in runner.suggest(GUILD, "symbol", "AA")]
     for typed in ("%", "_APL", "A%", "%'--"):
         assert runner.suggest(GUILD, "symbol", typed) == [], typed
