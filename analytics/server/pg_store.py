@@ -301,20 +301,6 @@ class PostgresServerStore(ServerStore):
             values,
         ) == 1  # fmt: skip
 
-    def claim(self, sub_id: int, slot: datetime, worker: str, now: datetime, kind: str) -> bool:
-        return self._insert_post(
-            sub_id, slot, now, kind=kind, status="claimed", claimed_by=worker,
-            claimed_at=ts(now), attempts=1,
-        )  # fmt: skip
-
-    def skip(self, sub_id: int, slot: datetime, reason: str, now: datetime) -> bool:
-        return self._insert_post(sub_id, slot, now, kind="weekly", status="skipped", error=reason)
-
-    def queue_manual(self, sub_id: int, slot: datetime, now: datetime) -> None:
-        self._insert_post(
-            sub_id, slot, now, kind="manual", status="retry", next_attempt_at=ts(slot)
-        )
-
     def take_over(
         self,
         sub_id: int,

@@ -35,8 +35,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from analytics.server.records import Basket, PostRecord, Subscription
+from analytics.server.records import Basket, PostRecord, Subscription, ts
 from analytics.server.schedule import WeeklyRule
 
 
@@ -153,20 +154,31 @@ class ServerStore(ABC):
         """Every ledger row someone may still work on (status ``retry`` or ``claimed``)."""
 
     @abstractmethod
+    def _insert_post(self, sub_id: int, slot: datetime, now: datetime, **row: Any) -> bool:
+        """Insert a ledger row for an existing subscription unless the slot has one; True
+        for exactly one of any number of concurrent inserts (the engine's atomic insert on
+        the unique (subscription, slot) pair). ``row`` gives kind, status and the rest."""
+
     def claim(self, sub_id: int, slot: datetime, worker: str, now: datetime, kind: str) -> bool:
         """Insert the slot as ``claimed`` by ``worker`` (attempt 1) if it has no row yet.
 
         True for exactly one of any number of concurrent claims; False if the row existed
         or the subscription does not.
         """
+        return self._insert_post(
+            sub_id, slot, now, kind=kind, status="claimed", claimed_by=worker,
+            claimed_at=ts(now), attempts=1,
+        )  # fmt: skip
 
-    @abstractmethod
     def skip(self, sub_id: int, slot: datetime, reason: str, now: datetime) -> bool:
         """Insert an untouched weekly slot as ``skipped``; False if its row existed."""
+        return self._insert_post(sub_id, slot, now, kind="weekly", status="skipped", error=reason)
 
-    @abstractmethod
     def queue_manual(self, sub_id: int, slot: datetime, now: datetime) -> None:
         """Insert a ``manual`` slot as a ``retry`` due at ``slot`` (no-op if it exists)."""
+        self._insert_post(
+            sub_id, slot, now, kind="manual", status="retry", next_attempt_at=ts(slot)
+        )
 
     @abstractmethod
     def take_over(
