@@ -154,7 +154,7 @@ def summary_as_of(market: MarketData, targets: Sequence[Target]) -> tuple[date, 
         today = market.today()
         days = [d for s in symbols if (d := market.last_day(s, today)) is not None]
     if not days:
-        reasons = "; ".join(f"{k}: {v}" for k, v in history.problems.items()) or "no members"
+        reasons = "; ".join(f"{k}: {p.text}" for k, p in history.problems.items()) or "no members"
         raise NoDataError(f"No prices for the summary. {reasons}"[:1500])
     return max(days), failed
 
