@@ -3,9 +3,10 @@ uses (``commands.parse.convert_options`` then ``commands.registry.execute``).
 
 Promise: no exception escapes; every reply is an answer or a clear error under 2000
 characters (never "something went wrong", which would mean bad input crashed a command);
-a refused command writes nothing: no user table changes, and when it did not even ask the
-data source, SQLite's ``PRAGMA data_version`` (bumped by any commit of another connection)
-shows no commit at all.
+a refused command writes nothing, checked after every refusal and counted: the server store
+(users' data) sees no commit at all (SQLite's ``PRAGMA data_version``, bumped by any commit
+of another connection) and its users' tables are unchanged; the market cache sees no commit
+either unless the source was asked (an "unknown symbol" answer is recorded there).
 
 Commands come from ``commands.registry.COMMANDS``, so commands added later are fuzzed too.
 The named cases (dates, SQL, markdown, mentions, zero-width and right-to-left characters,
@@ -129,16 +130,48 @@ class CountingSource(RecordingSource):
         return len(self.calls) + self.info_calls
 
 
+@dataclass(frozen=True)
+class Before:
+    """What a refusal is compared with: users' tables, each file's commits, source calls."""
+
+    users: dict[str, tuple[int, str]]
+    cache_version: int
+    store_version: int
+    asked: int
+
+
 @dataclass
 class Fuzzed:
     services: Services
     source: CountingSource
+    #: The server store (users' data).
     db: Path
+    #: Connections to the market cache and to the server store, in that order.
     watchers: list[sqlite3.Connection]
 
     def data_version(self) -> list[int]:
         """Each file's ``PRAGMA data_version``: it changes when another connection commits."""
         return [w.execute("PRAGMA data_version").fetchone()[0] for w in self.watchers]
+
+    def before(self) -> Before:
+        cache_version, store_version = self.data_version()
+        return Before(user_state(self.db), cache_version, store_version, self.source.asked())
+
+    def assert_refusal_wrote_nothing(self, before: Before, what: str) -> None:
+        """Checked after every refusal, whatever the command asked the source:
+
+        * the server store saw no commit at all, and its users' tables are unchanged;
+        * the market cache saw no commit unless the source was asked (then it may have
+          recorded the answer: "unknown symbol", or prices fetched before the refusal).
+        """
+        cache_version, store_version = self.data_version()
+        assert store_version == before.store_version, f"{what}: committed to the server store"
+        assert user_state(self.db) == before.users, f"{what}: changed users' tables"
+        if self.source.asked() == before.asked:
+            assert cache_version == before.cache_version, (
+                f"{what}: committed to the market cache without asking the source"
+            )
+        figures.add("bad_input.refusals_checked_nothing_written")
 
 
 @pytest.fixture(scope="module")
@@ -168,21 +201,14 @@ def run_like_discord(fz: Fuzzed, spec: CommandSpec, full_name: str, raw: dict[st
 
 def check_one(fz: Fuzzed, spec: CommandSpec, full_name: str, raw: dict[str, Any]) -> str:
     """Run one invocation and check the promises; returns "answer" or "refused"."""
-    users_before = user_state(fz.db)
-    version_before = fz.data_version()
-    calls_before = fz.source.asked()
+    before = fz.before()
     reply = run_like_discord(fz, spec, full_name, raw)
     outcome = check_reply(reply)
     figures.add("bad_input.cases")
     figures.add(f"bad_input.{outcome}")
     if outcome == "refused":
-        assert user_state(fz.db) == users_before, (
-            f"/{full_name} {raw!r} was refused ({reply.description[:120]}) but changed user tables"
-        )
-        if fz.source.asked() == calls_before:
-            assert fz.data_version() == version_before, (
-                f"/{full_name} {raw!r} was refused without asking the source, yet committed a write"
-            )
+        what = f"/{full_name} {raw!r} was refused ({reply.description[:120]})"
+        fz.assert_refusal_wrote_nothing(before, what)
     return outcome
 
 

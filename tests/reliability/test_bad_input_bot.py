@@ -87,6 +87,7 @@ async def test_nasty_values_through_the_real_bot(tmp_path: Path) -> None:
                 figures.add("bad_input.bot_cases")
                 if outcome == "refused":
                     assert user_state(db) == before, (full, options)
+                    figures.add("bad_input.bot_refusals_checked_nothing_written")
             # Still alive and answering.
             about = await double.send_slash("about")
             bodies = await wait_answer(about)

@@ -22,7 +22,7 @@ from commands.reply import Reply
 from commands.spec import CommandSpec, find, flatten
 from tests.conftest import FIXED_NOW
 from tests.reliability import figures
-from tests.reliability.helpers import check_reply, first_valid_options, reply_text, user_state
+from tests.reliability.helpers import check_reply, first_valid_options, reply_text
 from tests.reliability.test_bad_input import GUILD, CountingSource, Fuzzed, run_like_discord
 
 TWENTY_FIVE = [
@@ -137,16 +137,12 @@ def _spec(name: str) -> CommandSpec:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.label for c in ALL_CASES])
 def test_named_bad_input_is_refused_clearly_and_writes_nothing(state: Fuzzed, case: Case) -> None:
-    users_before = user_state(state.db)
-    version_before = state.data_version()
-    asked_before = state.source.asked()
+    before = state.before()
     reply: Reply = run_like_discord(state, _spec(case.command), case.command, case.options)
     figures.add("bad_input.named_cases")
     assert check_reply(reply) == "refused", reply_text(reply)[:300]
     assert case.expect in reply.description, reply.description
-    assert user_state(state.db) == users_before
-    if state.source.asked() == asked_before:
-        assert state.data_version() == version_before
+    state.assert_refusal_wrote_nothing(before, case.label)
     # The baskets table survived whatever was typed, with its rows.
     stored = state.services.baskets.get(GUILD, "evs")
     assert stored is not None and stored.members == ("TSLA", "1211.HK")
