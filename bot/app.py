@@ -25,6 +25,7 @@ from discord import app_commands
 
 from analytics.allocator import return_big_buffers_to_the_system
 from analytics.charts.workers import stop_helper_processes
+from analytics.errors import error_message, log_error_id
 from analytics.services import Services
 from bot.asking import Asking
 from bot.discord_commands import build_tree_commands
@@ -221,11 +222,8 @@ class MarketBot(discord.Client):
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        import secrets as _secrets
-
-        error_id = _secrets.token_hex(4)
-        log.error("interaction failed (error id %s)", error_id, exc_info=error)
-        text = f"Something went wrong on our side (error id {error_id}). It has been logged."
+        error_id = log_error_id(log, "interaction failed", exc_info=error)
+        text = error_message(error_id)
         if isinstance(error, app_commands.TransformerError):
             text = f"That value doesn't fit this option: {str(error)[:200]}"
         try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from discord import app_commands
 
 from analytics.data.listings import choice_label
 from analytics.data.sources.base import Listing
-from analytics.errors import UserInputError
+from analytics.errors import TRY_AGAIN, UserInputError, error_message, log_error_id
 from analytics.metrics.targets import PRESETS
 from analytics.server.schedule import zone_names
 from analytics.services import Services
@@ -209,12 +208,13 @@ class Runner:
             log.warning("/%s: interaction expired before the answer could be sent", spec.name)
             await self._post_in_channel(interaction, reply, spec)
         except discord.HTTPException as exc:
-            error_id = secrets.token_hex(4)
-            log.error("/%s: sending the reply failed (error id %s): %s", spec.name, error_id, exc)
+            error_id = log_error_id(
+                log, "/%s: sending the reply failed: %s", spec.name, exc, exc_info=False
+            )
+            what = f"The answer could not be delivered (Discord error {exc.status})"
             try:
                 await interaction.followup.send(
-                    f"The answer could not be delivered (Discord error {exc.status}, id {error_id}); "
-                    "please try again.",
+                    error_message(error_id, what, TRY_AGAIN),
                     ephemeral=True,
                     allowed_mentions=NO_MENTIONS,
                 )

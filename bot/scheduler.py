@@ -43,7 +43,13 @@ from typing import Any, Protocol
 import aiohttp
 import discord
 
-from analytics.errors import MarketbotError, StorageUnavailable
+from analytics.errors import (
+    SOMETHING_WENT_WRONG,
+    MarketbotError,
+    StorageUnavailable,
+    log_error_id,
+    with_error_id,
+)
 from analytics.server.schedule import latest_slot, next_slot, shard_of
 from analytics.server.subscriptions import PostRecord, Subscription
 from analytics.services import Services
@@ -318,9 +324,9 @@ class SummaryScheduler:
         except MarketbotError as exc:
             error = f"the summary could not be computed: {exc}"
         except Exception:
-            error_id = secrets.token_hex(4)
-            log.exception("summary #%d: attempt failed (error id %s)", sub.id, error_id)
-            error = f"internal error (error id {error_id})"
+            # Kept as the post's error and shown by /summary list: the short form.
+            error_id = log_error_id(log, "summary #%d: attempt failed", sub.id)
+            error = with_error_id(SOMETHING_WENT_WRONG.lower(), error_id)
         else:
             await asyncio.to_thread(
                 store.mark_posted, sub.id, post.slot, self.worker, message_id, self.clock()

@@ -8,10 +8,9 @@ expected ones (bad input, no data) into their own message, anything else into a 
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
-from analytics.errors import MarketbotError
+from analytics.errors import MarketbotError, error_message, log_error_id
 from commands.names import rerun_reason, reset, say_names
 from commands.reply import Reply
 from commands.spec import CommandSpec, Context
@@ -49,10 +48,5 @@ def _run(spec: CommandSpec, ctx: Context, options: dict[str, Any], name: str) ->
     except MarketbotError as exc:
         return Reply.error(str(exc), exc.exit_code)
     except Exception:
-        error_id = secrets.token_hex(4)
-        log.exception("command /%s failed (error id %s)", name or spec.name, error_id)
-        return Reply.error(
-            f"Something went wrong on our side (error id {error_id}). It has been logged; "
-            "please try again later.",
-            exit_code=1,
-        )
+        error_id = log_error_id(log, "command /%s failed", name or spec.name)
+        return Reply.error(error_message(error_id), exit_code=1)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,7 +35,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from analytics.errors import WorkerError
+from analytics.errors import TRY_AGAIN, WorkerError, error_message, log_error_id
 
 log = logging.getLogger("marketbot.workers")
 T = TypeVar("T")
@@ -119,24 +118,22 @@ class WorkerPool:
                 if attempt == 1:
                     log.warning("a chart worker stopped unexpectedly; sending the job again")
                     continue
-                error_id = secrets.token_hex(4)
-                log.error("%s: a chart worker stopped twice (error id %s)", _name(fn), error_id)
-                raise WorkerError(
-                    f"The chart could not be drawn: its worker stopped (error id {error_id}). "
-                    "Please try again."
-                ) from None
+                error_id = log_error_id(
+                    log, "%s: a chart worker stopped twice", _name(fn), exc_info=False
+                )
+                what = "The chart could not be drawn: its worker stopped"
+                raise WorkerError(error_message(error_id, what, TRY_AGAIN)) from None
             except FutureTimeout:
-                error_id = secrets.token_hex(4)
-                log.error(
-                    "%s: no result after %.0f s; worker replaced (error id %s)",
+                error_id = log_error_id(
+                    log,
+                    "%s: no result after %.0f s; worker replaced",
                     _name(fn),
                     self.timeout,
-                    error_id,
+                    exc_info=False,
                 )
                 self._replace(generation, "a job hung", kill=True)
-                raise WorkerError(
-                    f"The chart took too long to draw (error id {error_id}). Please try again."
-                ) from None
+                what = "The chart took too long to draw"
+                raise WorkerError(error_message(error_id, what, TRY_AGAIN)) from None
         return fn(*args)  # stopped: the calling thread does the job itself
 
     # -- internals --------------------------------------------------------------------

@@ -8,6 +8,7 @@ schedule run in milliseconds (its numbers are tested in tests/analytics/metrics/
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -216,6 +217,29 @@ async def test_a_summary_that_cannot_be_computed_is_retried_too(services, fake) 
     fake.set(SLOT + timedelta(minutes=1))
     await s.tick()
     assert len(poster.posts) == 1
+
+
+async def test_a_bug_in_the_summary_is_kept_as_an_error_id_not_its_message(
+    services, fake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/summary list shows a post's error: a bug there is an id, its cause only in the log."""
+    sub = subscribe(services, fake())
+
+    def broken(services, guild_id, baskets):
+        raise RuntimeError("secret internals")
+
+    s = SummaryScheduler(services, RecordingPoster(), clock=fake, build=broken)
+    fake.set(SLOT)
+    await s.tick()
+    row = services.subscriptions.post(sub.id, SLOT)
+    assert row is not None and row.status == "retry"
+    found = re.fullmatch(
+        r"something went wrong on our side \(error id ([0-9a-f]{8})\)", row.error or ""
+    )
+    assert found is not None, row.error
+    logged = [r for r in caplog.records if found.group(1) in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert str(logged[0].exc_info[1]) == "secret internals"
 
 
 async def run_week_until_settled(s: SummaryScheduler, fake: FakeTime, slot: datetime) -> None:
