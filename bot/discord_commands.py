@@ -15,11 +15,11 @@ from typing import Any, Optional
 import discord
 from discord import app_commands
 
-from commands.spec import AnySpec, CommandSpec, GroupSpec, Option
+from commands.spec import AnySpec, Autocomplete, CommandSpec, GroupSpec, Option
 
 RunCallback = Callable[[discord.Interaction, CommandSpec, str, dict[str, Any]], Awaitable[None]]
 AutocompleteFn = Callable[
-    [discord.Interaction, str, str], Awaitable[list[app_commands.Choice[str]]]
+    [discord.Interaction, Autocomplete, str], Awaitable[list[app_commands.Choice[str]]]
 ]
 
 _TYPES: dict[str, Any] = {

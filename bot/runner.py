@@ -22,24 +22,20 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from analytics.data.listings import choice_label
-from analytics.data.sources.base import Listing
 from analytics.errors import TRY_AGAIN, UserInputError, error_message, log_error_id
-from analytics.metrics.targets import PRESETS
-from analytics.server.schedule import zone_names
 from analytics.services import Services
 from bot.render import NO_MENTIONS, buttons, to_embed
+from commands.autocomplete import Suggestion, suggest
 from commands.parse import convert_options
 from commands.registry import MANAGE_SERVER_REFUSAL, execute
 from commands.reply import Reply
-from commands.spec import CommandSpec, Context
+from commands.spec import Autocomplete, CommandSpec, Context
 
 log = logging.getLogger("marketbot.runner")
 
-#: Discord drops an autocomplete answer after 3 seconds: answer well within it, and let a
-#: keystroke wait at most this long for a name search (cached names answer at once).
+#: Discord drops an autocomplete answer after 3 seconds: answer well within it, whatever
+#: the suggestions take (their name search waits less, see commands.autocomplete).
 AUTOCOMPLETE_DEADLINE = 2.5
-SEARCH_WAIT = 1.2
 
 
 class Cooldown:
@@ -253,7 +249,7 @@ class Runner:
 
     # -- autocomplete ---------------------------------------------------------------------
     async def complete(
-        self, interaction: discord.Interaction, kind: str, current: str
+        self, interaction: discord.Interaction, kind: Autocomplete, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
             entries = await asyncio.wait_for(
@@ -263,40 +259,12 @@ class Runner:
         except Exception:  # a timeout included: an empty list beats no answer at all
             log.exception("autocomplete failed")
             return []
-        return [app_commands.Choice(name=label, value=value) for label, value in entries[:25]]
+        return [app_commands.Choice(name=label, value=value) for label, value in entries]
 
-    def suggest(self, guild_id: int, kind: str, current: str) -> list[tuple[str, str]]:
-        """Suggestions for an option as (label, value): presets, this server's baskets,
-        symbols in the cache, then listings by name or ticker (``tenc`` offers ``0700.HK ·
-        Tencent Holdings · Hong Kong``, value ``0700.HK``). A comma list is continued:
-        ``AAPL, tenc`` offers the value ``AAPL,0700.HK``."""
-        text = (current or "").strip()
-        if kind == "timezone":
-            low = text.lower()
-            zones = sorted(z for z in zone_names().values() if low in z.lower())
-            return [(z, z) for z in zones[:25]]
-        *before, last = [p.strip() for p in text.split(",")]
-        head = "".join(f"{p}," for p in before if p)
-        out: dict[str, str] = {}  # value -> label
-        if kind in ("target", "basket") and not head:
-            baskets = self.services.baskets.names(guild_id)
-            pool = [*PRESETS, *baskets] if kind == "target" else [*baskets, *PRESETS]
-            out |= {n: n for n in pool if n.startswith(last.lower())}
-        if kind in ("target", "symbol"):
-            names = self.services.names
-            symbols = self.services.cache.known_symbols(last.upper(), limit=25)
-            preset_syms = sorted(
-                {s for m in PRESETS.values() for s in m if s.startswith(last.upper())}
-            )
-            known = names.store.many([*symbols, *preset_syms])
-            found = [known.get(s) or Listing(s) for s in [*symbols, *preset_syms]]
-            if last and len(found) < 25:
-                found += names.suggest(last, limit=25, wait=SEARCH_WAIT)
-            for listing in found:
-                value = (head + listing.symbol)[:100]
-                label = choice_label(listing)
-                out.setdefault(value, f"{head.replace(',', ', ')}{label}"[:100])
-        return [(label, value) for value, label in list(out.items())[:25]]
+    def suggest(self, guild_id: int, kind: Autocomplete, current: str) -> list[Suggestion]:
+        """:func:`commands.autocomplete.suggest` for this runner's services (what ``complete``
+        runs in a thread; the bench times it through here)."""
+        return suggest(self.services, guild_id, kind, current)
 
     async def drain(self, timeout: float) -> None:
         """Let in-flight commands finish for up to ``timeout`` seconds, then cancel them."""
