@@ -75,6 +75,7 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
     from bot.wiring import build_services
     from commands.ask.command import ask as ask_question
     from commands.registry import run_text
+    from commands.reply import plain
     from commands.spec import Context
 
     settings = load_settings()
@@ -101,8 +102,8 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
             for reading in reply.data["readings"]:
                 print("  " + _command_line(reading))
         if reply.note:
-            print(reply.note.replace("`", ""), file=sys.stderr)
-        print(f"marketbot: {reply.description}", file=sys.stderr)
+            print(plain(reply.note), file=sys.stderr)
+        print(f"marketbot: {plain(reply.description)}", file=sys.stderr)
         return reply.exit_code
     if chart_out is not None:
         if reply.image is None:
@@ -112,7 +113,7 @@ def ask(command: str, as_json: bool, chart_out: Path | None) -> int:
     if as_json:
         print(json.dumps(reply.data, indent=2, ensure_ascii=False, default=str))
     else:
-        print(reply.to_text().replace("`", "", 2) if reply.note else reply.to_text())
+        print(reply.to_text())
     return 0
 
 

@@ -6,8 +6,10 @@ render. ``data`` is the structured result printed by ``--json``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from analytics.metrics.loading import Excluded, summarize_excluded
@@ -55,24 +57,48 @@ class Reply:
         )
 
     def to_text(self) -> str:
-        """A console rendering: title, description, fields, footer."""
-        parts = [self.note] if self.note else []
-        parts.append(self.title + (" [stale]" if self.stale else ""))
-        if self.description:
-            parts.append(_strip_code_fences(self.description))
+        """A console rendering: note, title, description, fields, caption, footer, as
+        :func:`plain` text (a terminal shows Discord's markdown as stray characters)."""
+        parts = [plain(self.note)] if self.note else []
+        parts.append(plain(self.title) + (" [stale]" if self.stale else ""))
+        parts += [plain(self.description)] if self.description else []
         for f in self.fields:
-            value = _strip_code_fences(f.value)
+            value = plain(f.value)
             sep = "\n" if "\n" in value else " "
-            parts.append(f"{f.name}:{sep}{value}")
-        if self.caption:
-            parts.append(self.caption)
-        if self.footer:
-            parts.append(self.footer)
+            parts.append(f"{plain(f.name)}:{sep}{value}")
+        parts += [plain(text) for text in (self.caption, self.footer) if text]
         return "\n".join(parts)
 
 
-def _strip_code_fences(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.startswith("```"))
+# What Discord renders and a terminal would print as is. Replies use bold, inline code, code
+# fences (tables) and channel mentions; single ``*`` and ``_`` are left alone on purpose:
+# they stand in text (``25.0x*`` marks a provider's ratio, ``America/New_York``), and
+# replies never use them for italics. A pair inside a word (``2**53``) is not markdown.
+_BOLD = re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])")
+_UNDERLINE = re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
+_MENTION = re.compile(r"<(#|@!?|@&)(\d+)>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::[tTdDfFR])?>")
+
+
+def plain(text: str) -> str:
+    """``text`` without Discord markdown, for a terminal: code-fence lines dropped (the
+    table inside stays aligned), ``**bold**`` and ``__underline__`` and inline backticks
+    unwrapped, ``<#123>`` as ``#123``, ``<@123>`` / ``<@&123>`` as ``@123``, and
+    ``<t:1741388400:R>`` as ``2025-03-07 23:00 UTC``."""
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("```"))
+    text = _BOLD.sub(r"\1", text)
+    text = _UNDERLINE.sub(r"\1", text)
+    text = text.replace("`", "")
+    text = _MENTION.sub(lambda m: ("#" if m.group(1) == "#" else "@") + m.group(2), text)
+    return _TIMESTAMP.sub(_timestamp, text)
+
+
+def _timestamp(match: re.Match[str]) -> str:
+    try:
+        when = datetime.fromtimestamp(int(match.group(1)), UTC)
+    except (OverflowError, OSError, ValueError):
+        return match.group(0)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def footer(source: str, *parts: str | None) -> str:

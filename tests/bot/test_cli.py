@@ -219,6 +219,18 @@ def test_text_reply(console) -> None:  # type: ignore[no-untyped-def]
     assert "as of 2025-03-07" in result.out
 
 
+def test_the_console_prints_clean_text_not_discord_markdown(console) -> None:  # type: ignore[no-untyped-def]
+    compare = console("/compare left:china-titans right:mag7 start:2024-12-31 end:2025-03-07")
+    assert compare.code == 0 and compare.err == ""
+    # Discord gets "**china-titans** +42.83% vs **mag7** ..."; the terminal, the words.
+    assert "china-titans +42.83% vs mag7 -10.35%" in compare.out
+    helped = console("/help")
+    assert helped.code == 0
+    assert "/returns target:mag7 start:2024-12-31 end:2025-03-07" in helped.out.splitlines()
+    for out in (compare.out, helped.out):
+        assert "**" not in out and "`" not in out
+
+
 def test_no_prices_in_the_range_exits_3(console) -> None:  # type: ignore[no-untyped-def]
     line = assert_one_line_error(
         console("/returns target:HKD=X start:2025-01-02 end:2025-03-07"), 3
