@@ -190,11 +190,30 @@ def run_show(ctx: Context, options: dict[str, Any]) -> Reply:
     return reply
 
 
+#: Room for a basket's members in /basket list's table: a wider row wraps in Discord's
+#: embed and breaks the table's columns.
+LIST_WIDTH = 60
+
+
+def members_cell(members: Sequence[str], width: int = LIST_WIDTH) -> str:
+    """``0700.HK, 9988.HK, +3 more``: the members in at most ``width`` characters, cut at a
+    comma (a symbol cut in half, ``9999.H``, reads as another symbol) and saying how many
+    were left out. The first member is always shown."""
+    text = ", ".join(members)
+    if len(text) <= width:
+        return text
+    for shown in range(len(members) - 1, 0, -1):
+        cut = ", ".join(members[:shown]) + f", +{len(members) - shown} more"
+        if len(cut) <= width or shown == 1:
+            return cut
+    return text  # a single member is shown whole
+
+
 def run_list(ctx: Context, options: dict[str, Any]) -> Reply:
     mine = ctx.services.baskets.list(ctx.guild_id)
     rows = [["Name", "Members"]]
-    rows += [[n, ", ".join(m)[:60]] for n, m in PRESETS.items()]
-    rows += [[b.name, ", ".join(b.members)[:60]] for b in mine]
+    rows += [[n, members_cell(m)] for n, m in PRESETS.items()]
+    rows += [[b.name, members_cell(b.members)] for b in mine]
     return Reply(
         title="Baskets",
         description=table(rows, "ll"),

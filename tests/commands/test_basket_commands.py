@@ -9,6 +9,7 @@ import pytest
 from analytics.errors import SourceError
 from analytics.metrics.targets import PRESETS
 from analytics.services import Services
+from commands.basket import LIST_WIDTH, members_cell
 from commands.registry import MANAGE_SERVER_REFUSAL, run_text
 from commands.reply import Reply
 from commands.spec import Context
@@ -154,6 +155,31 @@ def test_delete_show_and_list(services: Services) -> None:
     # once deleted, "ev" is no longer a basket: read as the symbol EV, which does not exist
     gone = ask(services, "/returns target:ev start:2024-12-31 end:2025-03-07")
     assert gone.exit_code == 2 and "Unknown symbol EV" in gone.description
+
+
+def test_list_cuts_a_long_member_list_at_a_comma_and_says_how_many_more(
+    services: Services,
+) -> None:
+    members = ["0700.HK", "0981.HK", "1024.HK", "1211.HK", "1810.HK", "3690.HK", "9618.HK",
+               "9888.HK", "9988.HK", "9999.HK", "BABA", "BIDU", "JD", "PDD"]  # fmt: skip
+    assert len(", ".join(members)) > LIST_WIDTH
+    created = ask(services, "/basket create name:china-all members:" + ",".join(members))
+    assert created.exit_code == 0, created.description
+    listed = ask(services, "/basket list")
+    [row] = [line for line in listed.description.splitlines() if line.startswith("china-all")]
+    cell = row.removeprefix("china-all").strip()
+    # six symbols and ", +8 more" would be 6*7 + 5*2 + 9 = 61 characters: five fit.
+    assert cell == "0700.HK, 0981.HK, 1024.HK, 1211.HK, 1810.HK, +9 more"
+    assert len(cell) <= LIST_WIDTH
+    assert listed.data["baskets"]["china-all"] == members  # the data keeps every member
+
+
+def test_members_cell() -> None:
+    assert members_cell(["AAPL", "MSFT"]) == "AAPL, MSFT"
+    assert members_cell(["AAAA", "BBBB", "CCCC", "DDDD"], width=20) == "AAAA, BBBB, +2 more"
+    assert members_cell(["AAAA", "BBBB", "CCCC"], width=16) == "AAAA, BBBB, CCCC"
+    assert members_cell(["AAAA.HK", "BBBB.HK"], width=10) == "AAAA.HK, +1 more"
+    assert members_cell(["VERYLONGSYMBOL.XX"], width=10) == "VERYLONGSYMBOL.XX"
 
 
 @pytest.mark.parametrize(
