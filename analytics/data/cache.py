@@ -250,6 +250,16 @@ class MarketCache(SQLiteFile):
         )
         return {"symbols": row["symbols"], "bars": row["bars"], "bytes": self.path.stat().st_size}
 
+    def has_fetched(self, symbol: str) -> bool:
+        """Whether ``symbol`` was ever fetched (bars or not): the plain-words interpreter
+        takes such a word for a ticker in any case (``nvda``). One indexed lookup."""
+        row = (
+            self.connection()
+            .execute("SELECT 1 FROM fetches WHERE symbol = ? LIMIT 1", (symbol,))
+            .fetchone()
+        )
+        return row is not None
+
 
 def _compact_fetches(conn: sqlite3.Connection, symbol: str) -> None:
     """Merge overlapping fetch records of one symbol that share a fetch time bucket.

@@ -47,15 +47,8 @@ class KnownSymbols(Container[str]):
 
     def __init__(self, cache: MarketCache) -> None:
         self.cache = cache
-        self._lookup = lru_cache(maxsize=4096)(self._query)
-
-    def _query(self, symbol: str) -> bool:
-        row = (
-            self.cache.connection()
-            .execute("SELECT 1 FROM fetches WHERE symbol = ? LIMIT 1", (symbol,))
-            .fetchone()
-        )
-        return row is not None
+        # Per question: the interpreter asks about most words, several times each.
+        self._lookup = lru_cache(maxsize=4096)(cache.has_fetched)
 
     def __contains__(self, symbol: object) -> bool:
         return isinstance(symbol, str) and self._lookup(symbol)

@@ -220,3 +220,18 @@ def test_a_semicolon_in_a_migration_comment_or_string_does_not_split_it(
     c = MarketCache(tmp_path / "c.sqlite3")
     c.close()
     assert raw_rows(tmp_path / "c.sqlite3", "SELECT id, text FROM notes") == [(1, "a; b")]
+
+
+def test_has_fetched_is_any_fetch_record_of_that_exact_symbol(cache: MarketCache) -> None:
+    assert cache.has_fetched("AAA") is False
+    # A fetch that found no bar (a holiday range) still counts: the source knows the symbol.
+    cache.store_fetch("AAA", D("2025-01-01"), D("2025-01-01"), [], NOW)
+    cache.store_fetch("BBB", D("2025-01-02"), D("2025-01-02"), [Bar(D("2025-01-02"), 1.0)], NOW)
+    assert raw_rows(cache.path, "SELECT DISTINCT symbol FROM fetches ORDER BY symbol") == [
+        ("AAA",),
+        ("BBB",),
+    ]
+    assert cache.has_fetched("AAA") and cache.has_fetched("BBB")
+    assert not cache.has_fetched("aaa")  # symbols are stored upper case; no case folding
+    assert not cache.has_fetched("AA%")  # a parameter, never a pattern
+    assert not cache.has_fetched("' OR 1=1 --")
