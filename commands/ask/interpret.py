@@ -187,7 +187,7 @@ def _corrected(
             out.append(t)
             continue
         fixed = correct(t.norm)
-        out.append(Token(t.raw if fixed is None else fixed, fixed or t.norm))
+        out.append(Token(t.raw if fixed is None else fixed, fixed or t.norm, t.possessive))
     return out
 
 

@@ -29,6 +29,8 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 class Token:
     raw: str  # as typed (punctuation at the edges removed)
     norm: str  # lower case, respelled
+    #: Written with ``'s`` ("tencent's"): a company name ends here, whatever follows.
+    possessive: bool = False
 
 
 def problem(text: str) -> str | None:
@@ -60,15 +62,19 @@ def tokenize(text: str) -> list[Token]:
     out: list[Token] = []
     for m in _TOKEN.finditer(text):
         raw = m.group(0)
+        possessive = False
         if raw != ",":
             raw = raw.strip(".'/-&")
-            raw = re.sub(r"'s$", "", raw)
+            possessive = raw.lower().endswith("'s")
+            raw = re.sub(r"'s$", "", raw, flags=re.IGNORECASE)
             if not raw:
                 continue
         low = raw.lower()
         norm = SPELLING.get(low, low)
-        for part in norm.split(" "):
-            out.append(Token(raw if part == norm else part, part))
+        parts = norm.split(" ")
+        for n, part in enumerate(parts):
+            last = n == len(parts) - 1
+            out.append(Token(raw if part == norm else part, part, possessive and last))
     return out
 
 

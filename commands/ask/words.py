@@ -5,6 +5,12 @@ longest first. A ticker is a word written in capitals (``NVDA``), a cashtag (``$
 symbol-shaped word (``0700.hk``, ``^hsi``) or a symbol the bot already knows in any case.
 Other words go to the company-name resolver; small typos in known words are corrected with
 rapidfuzz (same first letter, one edit in short words, two in long ones).
+
+Unknown words in a row are one item, the phrase a company name would be ("evolution gaming
+group"): the interpreter names it in a refusal, or hands exactly it to the one name search
+a question may cost (:mod:`commands.ask.lookup`). A possessive ends the phrase ("tencent's
+hong kong listing" is "tencent", then other words), and "<name>'s ticker NVDA" is NVDA: the
+ticker someone spelled out wins over the name around it.
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ from commands.ask.text import Token
 
 #: Looks a company name up (offline: the names the bot has cached), giving a symbol or None.
 NameLookup = Callable[[str], str | None]
+#: Filler words that still end a company's name: "alibaba group", "the walt disney company".
+NAME_SUFFIXES = frozenset({"group", "company"})
+#: "nvidia's ticker NVDA": these words, then a ticker, make the name before them a comment.
+_TICKER_WORDS = frozenset({"ticker", "symbol"})
 
 MAX_PHRASE = 4
 _SHAPED = re.compile(r"^(?:\^[a-z0-9.]+|[a-z0-9]{1,6}=x|[a-z0-9\-]{1,10}\.[a-z]{1,3}|\d{4,6})$")
@@ -89,6 +99,23 @@ def symbol_of(token: Token, known: Container[str]) -> str | None:
     return None
 
 
+def phrase_key(text: str) -> str:
+    """How a name phrase is compared: case and spacing do not matter."""
+    return " ".join(text.lower().split())
+
+
+def with_name(names: NameLookup | None, phrase: str, symbol: str) -> NameLookup:
+    """``names``, plus ``phrase`` (a phrase :func:`read_items` gave) naming ``symbol``."""
+    key = phrase_key(phrase)
+
+    def lookup(text: str) -> str | None:
+        if phrase_key(text) == key:
+            return symbol
+        return names(text) if names is not None else None
+
+    return lookup
+
+
 def read_items(
     tokens: list[Token],
     baskets: Collection[str],
@@ -97,15 +124,54 @@ def read_items(
 ) -> list[Item]:
     """Turn the tokens left after the period was taken out into items, in order."""
     items: list[Item] = []
+    run: list[Token] = []  # unknown words in a row: one possible company name
+
+    def flush() -> None:
+        if run:
+            items.append(_run_item(run, names))
+            run.clear()
+
     i = 0
     while i < len(tokens):
+        token = tokens[i]
         step, item = _phrase_at(tokens, i, baskets)
         if item is None:
             step, item = _word_at(tokens, i, known, names)
-        if item is not None:
-            items.append(item)
+        if step == 1 and token.norm in _TICKER_WORDS and _ticker_next(tokens, i, known):
+            flush()
+            if items and items[-1].kind == "unknown":
+                items.pop()  # "nvidia's ticker NVDA": the name only says what NVDA is
+        elif step == 1 and item is not None and item.kind == "unknown" and _wordlike(token):
+            run.append(token)
+            if token.possessive:
+                flush()
+        elif step == 1 and item is None and run and token.norm in NAME_SUFFIXES:
+            run.append(token)
+            flush()
+        else:
+            flush()
+            if item is not None:
+                items.append(item)
         i += step
+    flush()
     return items
+
+
+def _wordlike(token: Token) -> bool:
+    return any(ch.isalpha() for ch in token.norm) and not _SHAPED.match(token.norm)
+
+
+def _ticker_next(tokens: list[Token], i: int, known: Container[str]) -> bool:
+    return i + 1 < len(tokens) and symbol_of(tokens[i + 1], known) is not None
+
+
+def _run_item(run: list[Token], names: NameLookup | None) -> Item:
+    """The item of unknown words in a row: a name as a whole ("evolution gaming group",
+    which no shorter run of its words is), else one unknown phrase."""
+    phrase = " ".join(t.raw for t in run)
+    # One word was asked already (_word_at); a longer phrase may name what no part of it does.
+    found = names(phrase) if names is not None and len(run) > 1 else None
+    return Item("target", found) if found else Item("unknown", phrase)
 
 
 def _phrase_at(tokens: list[Token], i: int, baskets: Collection[str]) -> tuple[int, Item | None]:
