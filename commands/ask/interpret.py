@@ -3,6 +3,12 @@
 Deterministic and offline: the same question, date and server baskets always give the same
 command. It never raises: anything it cannot map is a :class:`Refusal` with one line saying
 what it can answer; a question with two readings is an :class:`Ambiguous` with both.
+
+Company names it has not seen are not searched here: a search costs a network round trip
+and the interpreter must stay pure and fast (p95 ≤ 10 ms). With ``may_search`` it answers
+:class:`NeedsName` instead, with the one phrase that stands where a target would and the
+question otherwise understood (checked with a stand-in symbol); :mod:`commands.ask.lookup`
+searches that phrase once and interprets again with the answer.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Collection, Container
 from dataclasses import dataclass
 from datetime import date
 
+from analytics.data.names import check_name
 from analytics.errors import UserInputError
 from analytics.metrics.periods import parse_period
 from analytics.metrics.targets import PRESETS
@@ -19,7 +26,15 @@ from commands.ask.dates import find_period
 from commands.ask.frame import SPECS, CannotAnswer, Command, Frame, Group, merge, to_command
 from commands.ask.lexicon import EXAMPLES, FILLER, REFUSE_TRADE
 from commands.ask.text import Token, clean, problem, shown, tokenize
-from commands.ask.words import Item, NameLookup, correct, read_items, symbol_of, vocabulary
+from commands.ask.words import (
+    Item,
+    NameLookup,
+    correct,
+    read_items,
+    symbol_of,
+    vocabulary,
+    with_name,
+)
 from commands.parse import convert_options
 
 #: First words that make a message a follow-up of the previous question.
@@ -47,10 +62,14 @@ _NO_ADVICE = "I don't trade or give advice, only numbers."
 class Understood:
     command: Command
     frame: Frame
+    #: What a company name searched for this question became ("tencent → 0700.HK Tencent
+    #: Holdings"), said with the command so the asker sees which listing was meant.
+    named: str = ""
 
     @property
     def line(self) -> str:
-        return f"Understood as `{self.command.line}`"
+        said = f"Understood as `{self.command.line}`"
+        return f"{said} ({self.named})" if self.named else said
 
     def to_json(self) -> dict[str, object]:
         return {"command": self.command.name, "options": dict(self.command.options)}
@@ -59,11 +78,14 @@ class Understood:
 @dataclass(frozen=True, slots=True)
 class Ambiguous:
     readings: tuple[Understood, Understood]
+    #: Why there are two readings, when a name is behind them ("'great wall' matches …").
+    why: str = ""
 
     @property
     def message(self) -> str:
         a, b = (r.command.line for r in self.readings)
-        return f"Did you mean `{a}` or `{b}`?"
+        asked = f"Did you mean `{a}` or `{b}`?"
+        return f"{self.why} {asked}" if self.why else asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +93,18 @@ class Refusal:
     message: str
 
 
-Outcome = Understood | Ambiguous | Refusal
+@dataclass(frozen=True, slots=True)
+class NeedsName:
+    """Understood but for one phrase in a target position that nothing offline knows: the
+    caller may search it once. ``message`` is the refusal if it does not."""
+
+    phrase: str
+    message: str
+
+
+Outcome = Understood | Ambiguous | Refusal | NeedsName
+#: Stands for the searched name while checking the rest of the question (never answered).
+PLACEHOLDER = "NAME.ASK"
 
 
 def refusal(reason: str = "") -> Refusal:
@@ -86,12 +119,22 @@ def interpret(
     known: Container[str] = (),
     names: NameLookup | None = None,
     previous: Frame | None = None,
+    may_search: bool = False,
 ) -> Outcome:
     """Map a question to a command. ``baskets``: this server's basket names; ``known``:
     symbols the bot has seen (so ``nvda`` in lower case is a ticker); ``names``: the
-    company-name lookup; ``previous``: the frame of this person's last question here."""
+    company-name lookup (offline); ``previous``: the frame of this person's last question
+    here; ``may_search``: give :class:`NeedsName` rather than refuse an unseen name."""
     try:
-        return _interpret(question, today, baskets, known, names, previous)
+        outcome = _interpret(question, today, baskets, known, names, previous, may_search)
+        if isinstance(outcome, Refusal | NeedsName) and ":" in question:
+            # "tencent's hong kong listing vs the mag 7: 0700.HK vs mag7 ytd": said again
+            # after a colon, in terms the interpreter knows; the explicit form wins.
+            again = question.rpartition(":")[2]
+            restated = _interpret(again, today, baskets, known, names, previous, may_search)
+            if isinstance(restated, Understood | Ambiguous):
+                return restated
+        return outcome
     except Exception:  # the interpreter never raises: a bug here is a refusal, not a crash
         log.exception("the interpreter failed on a question")
         return refusal("I could not read that question.")
@@ -104,6 +147,8 @@ def _interpret(
     known: Container[str],
     names: NameLookup | None,
     previous: Frame | None,
+    may_search: bool = False,
+    nested: bool = False,
 ) -> Outcome:
     bad = problem(question)
     if bad:
@@ -124,10 +169,25 @@ def _interpret(
     frame = _frame(items, found.options)
     suspect = _suspect(items)
     if suspect is not None or (unknown and (not frame.groups or _one_sided(frame))):
-        return refusal(
-            f"I don't know '{shown(suspect or unknown[0])}' (not a basket, ticker or company "
-            "I know)."
+        phrase = suspect or unknown[0]
+        refused = refusal(
+            f"I don't know '{shown(phrase)}' (not a basket, ticker or company I know)."
         )
+        if may_search and _searchable(phrase):
+            if nested:  # a second unseen name (see below): say so, check nothing more
+                return NeedsName(phrase, refused.message)
+            # Worth one search only if the rest of the question is understood with it.
+            stand_in = with_name(names, phrase, PLACEHOLDER)
+            rest = _interpret(question, today, baskets, known, stand_in, previous, True, True)
+            if isinstance(rest, Understood | Ambiguous):
+                return NeedsName(phrase, refused.message)
+            if isinstance(rest, NeedsName):
+                return Refusal(
+                    f"I don't know '{shown(phrase)}' or '{shown(rest.phrase)}' yet, and look up "
+                    "one new company name per question: give one of them as a ticker, or ask "
+                    "about each on its own first."
+                )
+        return refused
     follow_up = previous is not None and (
         not frame.groups or text.startswith(_FOLLOW_UP_OPENERS) or _leading_versus(items)
     )
@@ -189,6 +249,16 @@ def _corrected(
         fixed = correct(t.norm)
         out.append(Token(t.raw if fixed is None else fixed, fixed or t.norm, t.possessive))
     return out
+
+
+def _searchable(phrase: str) -> bool:
+    """Whether a phrase may be a company name worth a search: characters a name has, at
+    most four words, and not only digits or date-like."""
+    try:
+        check_name(phrase)
+    except UserInputError:
+        return False
+    return len(phrase.split()) <= 4 and any(ch.isalpha() for ch in phrase)
 
 
 def _without_spans(tokens: list[Token], spans: list[tuple[int, int]]) -> list[Token]:
@@ -299,4 +369,4 @@ class _Refused(Exception):
     pass
 
 
-__all__ = ["Ambiguous", "Outcome", "Refusal", "Understood", "interpret", "FILLER"]
+__all__ = ["Ambiguous", "NeedsName", "Outcome", "Refusal", "Understood", "interpret", "FILLER"]

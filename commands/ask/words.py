@@ -31,6 +31,9 @@ from commands.ask.text import Token
 NameLookup = Callable[[str], str | None]
 #: Filler words that still end a company's name: "alibaba group", "the walt disney company".
 NAME_SUFFIXES = frozenset({"group", "company"})
+#: A word in capitals is a ticker up to this length (US tickers have at most five
+#: letters); a longer one is shouted, a name perhaps ("TENCENT'S"), unless the bot knows it.
+_MAX_CAPS_TICKER = 5
 #: "nvidia's ticker NVDA": these words, then a ticker, make the name before them a comment.
 _TICKER_WORDS = frozenset({"ticker", "symbol"})
 
@@ -90,7 +93,7 @@ def symbol_of(token: Token, known: Container[str]) -> str | None:
             return raw.upper()
     if (
         raw.isupper()
-        and len(raw) >= 2
+        and 2 <= len(raw) <= _MAX_CAPS_TICKER
         and raw.isalpha()
         and raw not in NOT_TICKERS
         and low not in FILLER
