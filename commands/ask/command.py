@@ -3,9 +3,10 @@
 A question is interpreted, then answered by running the command it maps to through
 ``commands.execute`` exactly as if it had been typed; the reply gets one more line,
 "Understood as `/compare left:china-titans right:mag7 period:ytd`", so people learn the
-commands by asking. Follow-ups are remembered per (channel, user) for 10 minutes, in this
-process's memory (:mod:`commands.ask.memory`): a restart forgets them, which only means the
-next question must be asked in full.
+commands by asking. A company name the bot has not seen costs one bounded search before
+the answer (:mod:`commands.ask.lookup`). Follow-ups are remembered per (channel, user) for
+10 minutes, in this process's memory (:mod:`commands.ask.memory`): a restart forgets them,
+which only means the next question must be asked in full.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from analytics.data.cache import MarketCache
 from analytics.errors import UserInputError
 from commands.ask.frame import SPECS, Command, Frame, frame_of
 from commands.ask.interpret import Ambiguous, Outcome, Refusal, Understood, interpret
+from commands.ask.lookup import finder, interpret_searching
 from commands.ask.memory import Conversations
 from commands.execute import execute
 from commands.parse import convert_options, parse_invocation
@@ -54,17 +56,23 @@ class KnownSymbols(Container[str]):
         return isinstance(symbol, str) and self._lookup(symbol)
 
 
-def understand(ctx: Context, question: str, previous: Frame | None = None) -> Outcome:
-    """The interpretation only (no answer): what the bench measures."""
+def understand(
+    ctx: Context, question: str, previous: Frame | None = None, search: bool = False
+) -> Outcome:
+    """The interpretation (no answer). Without ``search`` the pure, offline one, which may
+    be :class:`NeedsName` (what the bench measures: no network in its figure); with it, a
+    company name nothing offline knows costs one bounded search (:mod:`commands.ask.lookup`)."""
     services = ctx.services
-    return interpret(
-        question,
-        today=services.market.today(),
-        baskets=frozenset(services.baskets.names(ctx.guild_id)),
-        known=KnownSymbols(services.cache),
-        names=services.names.cached_symbol,
-        previous=previous,
-    )
+    options: dict[str, Any] = {
+        "today": services.market.today(),
+        "baskets": frozenset(services.baskets.names(ctx.guild_id)),
+        "known": KnownSymbols(services.cache),
+        "names": services.names.cached_symbol,
+        "previous": previous,
+    }
+    if not search:
+        return interpret(question, may_search=True, **options)
+    return interpret_searching(question, find=finder(services.names), **options)
 
 
 def ask(ctx: Context, question: str, previous: Frame | None = None) -> Asked:
@@ -75,7 +83,7 @@ def ask(ctx: Context, question: str, previous: Frame | None = None) -> Asked:
     key = (ctx.channel_id, ctx.user_id)
     if previous is None:
         previous = CONVERSATIONS.get(key, ctx.clock())
-    outcome = understand(ctx, question, previous)
+    outcome = understand(ctx, question, previous, search=True)
     if isinstance(outcome, Understood):
         return Asked(outcome, answer(ctx, outcome))
     if isinstance(outcome, Ambiguous):
