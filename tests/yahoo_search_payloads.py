@@ -19,6 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from analytics.data.sources.base import Listing
+from analytics.data.sources.yahoo_search import listing_from_quote
+from analytics.errors import SourceError
+
 #: ``<repo>/../shared/recorded-yahoo``: real recorded Yahoo answers (see its README).
 RECORDED_YAHOO = Path(__file__).resolve().parents[1] / ".." / "shared" / "recorded-yahoo"
 
@@ -174,6 +178,29 @@ AMAZON = [
     _quote("AMZN", "Amazon.com, Inc.", "Amazon.com, Inc.", "NMS", "NASDAQ", "EQUITY", 2748400),
     _quote("AMZN.MX", "Amazon.com, Inc.", "AMAZON COM INC", "MEX", "Mexico", "EQUITY", 20007),
 ]
+#: Companies of the shared CSVs by name, for questions in plain words (issue 14): the
+#: primary listing ranked first as Yahoo ranks it, then other lines of the same company.
+NVIDIA = [
+    _quote("NVDA", "NVIDIA Corporation", "NVIDIA Corporation", "NMS", "NASDAQ", "EQUITY", 2390000),
+    _quote("NVD.DE", "NVIDIA Corporation", "NVIDIA CORP. DL-,001", "GER", "XETRA", "EQUITY", 20020),
+]
+APPLE = [
+    _quote("AAPL", "Apple Inc.", "Apple Inc.", "NMS", "NASDAQ", "EQUITY", 2410000),
+    _quote("APLE", "Apple Hospitality REIT, Inc.", "Apple Hospitality REIT, Inc.", "NYQ", "NYSE",
+           "EQUITY", 20031),
+]  # fmt: skip
+MEITUAN = [
+    _quote("3690.HK", "Meituan", "MEITUAN-W", "HKG", "Hong Kong", "EQUITY", 2001500),
+    _quote("MPNGY", "Meituan", "Meituan", "PNK", "OTC Markets", "EQUITY", 20025),
+]
+BAIDU = [
+    _quote("BIDU", "Baidu, Inc.", "Baidu, Inc.", "NMS", "NASDAQ", "EQUITY", 2003600),
+    _quote("9888.HK", "Baidu, Inc.", "BIDU-SW", "HKG", "Hong Kong", "EQUITY", 20040),
+]
+MICROSOFT = [
+    _quote("MSFT", "Microsoft Corporation", "Microsoft Corporation", "NMS", "NASDAQ", "EQUITY",
+           2520000),
+]  # fmt: skip
 WRITTEN: dict[str, list[dict[str, Any]]] = {
     "amazon": AMAZON,
     "tencent": TENCENT,
@@ -181,6 +208,11 @@ WRITTEN: dict[str, list[dict[str, Any]]] = {
     "alibaba": ALIBABA,
     "great wall": GREAT_WALL,
     "xiaomi": XIAOMI,
+    "nvidia": NVIDIA,
+    "apple": APPLE,
+    "meituan": MEITUAN,
+    "baidu": BAIDU,
+    "microsoft": MICROSOFT,
 }
 
 
@@ -252,3 +284,24 @@ def lookup_answer(query: str, count: int = 25) -> dict[str, Any]:
     ]
     result = {"start": 0, "count": len(documents), "total": len(documents), "documents": documents}
     return {"finance": {"result": [result], "error": None}}
+
+
+class PayloadSearch:
+    """A name source without HTTP: the double's search answers (:func:`search_answer`)
+    parsed by YahooSource's own parser, for tests that need names but not yfinance (the
+    question corpus). ``queries`` records what was asked; ``down`` makes every search fail
+    as Yahoo's does when it is unreachable."""
+
+    name = "payload-search"
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self.down = False
+
+    def search(self, query: str, limit: int = 10, timeout: float | None = None) -> list[Listing]:
+        self.queries.append(query)
+        if self.down:
+            raise SourceError("Yahoo search failed: ConnectionError")
+        quotes = search_answer(query).get("quotes") or []
+        found = [listing_from_quote(q) for q in quotes if isinstance(q, dict)]
+        return [listing for listing in found if listing is not None][:limit]

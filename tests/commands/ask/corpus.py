@@ -2,6 +2,11 @@
 
 The expected commands are parsed here by plain string splitting, independently of the
 interpreter and of commands/parse.py, so a mistake in either cannot hide in its own check.
+
+Company names are looked up as the bot does (:func:`commands.ask.lookup.interpret_searching`,
+at most one search per question) in an offline name source: the Yahoo double's search
+answers, recorded and written (tests/yahoo_search_payloads.py), without HTTP. No name is
+cached offline, so every question is asked as of a bot that has not seen its names.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from commands.ask import Ambiguous, Refusal, Understood, interpret
+from analytics.data.names import Ambiguity, NameMatch
+from commands.ask import Ambiguous, Refusal, Understood
+from commands.ask.lookup import NameFinder, interpret_searching
 
 CORPUS = Path(__file__).with_name("corpus.txt")
 TODAY = date(2025, 3, 10)
@@ -56,8 +63,24 @@ def load() -> list[Case]:
     return cases
 
 
-def got(case: Case) -> tuple[str, tuple[tuple[str, dict[str, str]], ...]]:
-    outcome = interpret(case.question, today=TODAY, baskets=BASKETS, known=KNOWN)
+def got(
+    case: Case, find: NameFinder | None = None
+) -> tuple[str, tuple[tuple[str, dict[str, str]], ...]]:
+    searches: list[str] = []
+
+    def counted(phrase: str) -> NameMatch | Ambiguity | None:
+        searches.append(phrase)
+        assert find is not None
+        return find(phrase)
+
+    outcome = interpret_searching(
+        case.question,
+        today=TODAY,
+        baskets=BASKETS,
+        known=KNOWN,
+        find=counted if find is not None else None,
+    )
+    assert len(searches) <= 1, (case.line, searches)
     if isinstance(outcome, Understood):
         return "answer", ((outcome.command.name, dict(outcome.command.options)),)
     if isinstance(outcome, Ambiguous):
