@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from analytics.data.sources.base import Source, SymbolHistory
+from analytics.data.sources.base import Listing, Source, SymbolHistory
 
 
 class LazySource:
@@ -38,6 +38,14 @@ class LazySource:
 
     def fetch_info(self, symbol: str) -> dict[str, Any] | None:
         return self.source.fetch_info(symbol)
+
+    def search(self, query: str, limit: int = 10, timeout: float | None = None) -> list[Listing]:
+        """The built source's name search (none: nothing found). NameResolver asks for this
+        method by name, so without it every company name would find nothing on the bot."""
+        finder = getattr(self.source, "search", None)
+        if finder is None:
+            return []
+        return list(finder(query, limit=limit, timeout=timeout))
 
     def remember_timezones(self, zones: dict[str, str]) -> None:
         remember = getattr(self.source, "remember_timezones", None)
