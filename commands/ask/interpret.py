@@ -164,7 +164,8 @@ def _interpret(
     rest = _without_spans(tokens, found.spans)
     items = read_items(rest, set(baskets), _Known(known), names)
     unknown = [i.value for i in items if i.kind == "unknown"]
-    if unknown and not any(i.kind in ("target", "cue") for i in items):
+    opens_follow_up = previous is not None and text.startswith(_FOLLOW_UP_OPENERS)
+    if unknown and not opens_follow_up and not any(i.kind in ("target", "cue") for i in items):
         return refusal("That doesn't look like a market question.")
     frame = _frame(items, found.options)
     suspect = _suspect(items)
