@@ -14,6 +14,7 @@ from analytics.metrics.targets import PRESETS
 from bot.cli import main
 from tests.conftest import MARKET_DATA
 from tests.real_data import close_on_or_before
+from tests.yahoo_double import SEARCH, running_double, shared_symbols
 
 
 @pytest.fixture(autouse=True)
@@ -21,8 +22,16 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in ("DISCORD_TOKEN", "MARKETBOT_DEV_GUILD_ID"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("MARKETBOT_SOURCE", f"csv:{MARKET_DATA}")
-    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cache.sqlite3"))
+    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "marketbot.sqlite3"))
+    # Each test its own market cache: a name one test searched is no answer for the next.
+    monkeypatch.setenv("MARKETBOT_CACHE", str(tmp_path / "cache.sqlite3"))
     monkeypatch.setenv("MARKETBOT_LOG_DIR", str(tmp_path / "logs"))
+
+
+def pct(symbol: str, start: str, end: str) -> float:
+    _, base = close_on_or_before(symbol, start)
+    _, last = close_on_or_before(symbol, end)
+    return (last / base - 1) * 100
 
 
 def equal_weight(symbols: tuple[str, ...], start: str, end: str) -> float:
@@ -117,3 +126,66 @@ def test_a_slash_line_is_still_a_command(capsys) -> None:
     assert (
         out.splitlines()[0] == "Understood as /returns target:mag7 start:2024-12-31 end:2025-03-07"
     )
+
+
+def test_an_unseen_company_name_is_searched_once_through_yahoo(
+    capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console on the yfinance path: the Yahoo double serves the shared prices and its
+    search answers; "tencent" is a name the fresh cache has never seen."""
+    mag7 = list(PRESETS["mag7"])
+    with running_double(shared_symbols([*mag7, "0700.HK"])) as double:
+        monkeypatch.setenv("MARKETBOT_SOURCE", "yahoo")
+        monkeypatch.setenv("MARKETBOT_YAHOO_BASE_URL", double.base_url)
+        question = "how did tencent do vs the mag 7 between 2024-12-31 and 2025-03-07?"
+        code = main(["ask", question, "--json"])
+        out = json.loads(capsys.readouterr().out)
+        assert code == 0
+        assert out["understood"] == {
+            "command": "compare",
+            "options": {
+                "left": "0700.HK",
+                "right": "mag7",
+                "start": "2024-12-31",
+                "end": "2025-03-07",
+            },
+        }
+        hk = pct("0700.HK", "2024-12-31", "2025-03-07")
+        right = equal_weight(PRESETS["mag7"], "2024-12-31", "2025-03-07")
+        assert out["left"]["equal_weight_return_pct"] == pytest.approx(hk, abs=1e-6)
+        assert out["spread_pct"] == pytest.approx(hk - right, abs=1e-6)
+        assert [r.query["q"] for r in double.search_requests()] == ["tencent"]
+
+        # Yahoo's real recorded answer for this name (../shared/recorded-yahoo): the London
+        # line of Evolution AB, whose prices the double does not have. The command is still
+        # said, with the answer's error and its exit code.
+        double.clear_requests()
+        code = main(["ask", "Evolution Gaming Group's return since 2024-12-31", "--json"])
+        out = json.loads(capsys.readouterr().out)
+        assert out["understood"] == {
+            "command": "returns",
+            "options": {"target": "0RQ6.IL", "start": "2024-12-31"},
+        }
+        assert code != 0 and "0RQ6.IL" in out["error"]
+        # One search for the name; then /returns, finding no prices for 0RQ6.IL, asks about
+        # it as it does when typed (a symbol the source lacks may be a name).
+        assert len(double.search_requests("Evolution Gaming Group")) == 1
+        assert {r.query.get("q") or r.query.get("query") for r in double.search_requests()} == {
+            "Evolution Gaming Group",
+            "0RQ6.IL",
+        }
+
+
+def test_a_name_the_search_cannot_look_up_is_one_line(
+    capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_double(shared_symbols(["0700.HK"])) as double:
+        double.rate_limit(symbols=[SEARCH])
+        monkeypatch.setenv("MARKETBOT_SOURCE", "yahoo")
+        monkeypatch.setenv("MARKETBOT_YAHOO_BASE_URL", double.base_url)
+        code = main(["ask", "how did tencent do this year", "--json"])
+        captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("marketbot: Could not look up the name 'tencent': the search failed")
