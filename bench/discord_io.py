@@ -85,6 +85,8 @@ class BurstResult:
     #: CPU time of the measured processes over the burst's wall time, as a percentage of
     #: every core (100% = all cores busy the whole time); None when not measured.
     cpu_pct: float | None = None
+    #: Every answered interaction's sent → followup time, for percentiles over all bursts.
+    totals_ms: tuple[float, ...] = ()
 
     @classmethod
     def of(
@@ -100,6 +102,7 @@ class BurstResult:
             p50_ms=percentile(totals, 50),
             p95_ms=percentile(totals, 95),
             cpu_pct=cpu_pct,
+            totals_ms=tuple(totals),
         )
 
 

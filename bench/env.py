@@ -55,13 +55,26 @@ def as_text(question: Question) -> str:
     return f"/{name} " + " ".join(f"{k}:{v}" for k, v in options.items())
 
 
-def burst_questions(count: int) -> list[Question]:
+#: The bursts' end dates, five per round: weekdays going back from 2025-05-22.
+BURST_ENDS = [
+    "2025-05-22", "2025-05-21", "2025-05-20", "2025-05-19", "2025-05-16",
+    "2025-05-15", "2025-05-14", "2025-05-13", "2025-05-12", "2025-05-09",
+    "2025-05-08", "2025-05-07", "2025-05-06", "2025-05-02", "2025-04-30",
+    "2025-04-29", "2025-04-28", "2025-04-25", "2025-04-24", "2025-04-23",
+]  # fmt: skip
+
+
+def burst_questions(count: int, round_: int = 0) -> list[Question]:
     """``count`` mixed, mostly distinct commands (identical ones would share one computation).
 
     Roughly: 40% /returns, 20% /compare, 20% /chart, 20% /quote, over five periods and five
-    end dates, all within the warmed ranges.
+    end dates, all within the warmed ranges. Each ``round_`` (burst) ends on five other
+    dates, so a later burst computes and draws everything again instead of reusing the
+    first one's answers and PNGs: every burst measures the work, not the reuse.
     """
-    ends = ["2025-05-22", "2025-05-21", "2025-05-20", "2025-05-19", "2025-05-16"]
+    ends = BURST_ENDS[5 * round_ : 5 * round_ + 5]
+    if len(ends) < 5:
+        raise ValueError(f"no end dates for burst round {round_}")
     periods = ["1m", "3m", "6m", "ytd", "1y"]
     targets = ["mag7", "china-titans", ",".join(BASKET10), "AAPL,0700.HK", "SPY,QQQ,BABA"]
     quotes = ["AAPL", "0700.HK", "MSFT", "9988.HK", "NVDA"]

@@ -93,8 +93,9 @@ def child_env(env: BenchEnv, threaded: ThreadedDouble, db: Path, run_dir: Path) 
 
 def process_figures(env: BenchEnv) -> list[Figure]:
     cfg = env.config
-    questions = burst_questions(cfg.burst_size)
-    env.warm_up([as_text(RETURNS_ASK), *(as_text(q) for q in questions)])
+    # One set of questions per burst: a later burst does the work again, no answer reused.
+    rounds = [burst_questions(cfg.burst_size, b) for b in range(cfg.bursts)]
+    env.warm_up([as_text(RETURNS_ASK), *(as_text(q) for r in rounds for q in r)])
     db = env.snapshot("process.sqlite3")
     run_dir = env.workdir / "process"
     run_dir.mkdir()
@@ -120,7 +121,7 @@ def process_figures(env: BenchEnv) -> list[Figure]:
             first = asyncio.run(ask(threaded, RETURNS_ASK, user_id=499_999))
             workers = wait_for_workers(proc.pid, log)
             results: list[BurstResult] = []
-            for b in range(cfg.bursts):
+            for b, questions in enumerate(rounds):
                 results.append(
                     asyncio.run(
                         measured_burst(
@@ -161,7 +162,7 @@ def process_figures(env: BenchEnv) -> list[Figure]:
         ),
         Figure(
             group,
-            f"resident memory after {len(results)} x {len(questions)} interactions (bot process)",
+            f"resident memory after {len(results)} x {cfg.burst_size} interactions (bot process)",
             status.get("VmRSS", 0) / 1024.0,
             "MB",
             target=200.0,
@@ -194,7 +195,7 @@ def process_figures(env: BenchEnv) -> list[Figure]:
         ),
     ]
     cpu_what = f"bot process and its {len(workers)} chart workers"
-    return figures + burst_figures(group, results, None, len(questions), cpu_what)
+    return figures + burst_figures(group, results, None, cfg.burst_size, cpu_what)
 
 
 def wait_for_workers(pid: int, log: StderrLines, timeout: float = 60.0) -> list[int]:
