@@ -18,7 +18,6 @@ Why it looks like this:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+from analytics.charts.png import figure_png
 from analytics.charts.themes import (
     COOL_ON_DARK,
     COOL_ON_LIGHT,
@@ -354,16 +354,9 @@ def build_figure(data: ChartData, theme: str = "dark") -> Figure:
 
 
 def encode_png(fig: Figure) -> bytes:
-    """PNG bytes at exactly 1600x900, with fixed metadata (no version or time stamp)."""
-    buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=DPI,
-        facecolor=fig.get_facecolor(),
-        metadata={"Software": None},
-    )
-    return buf.getvalue()
+    """PNG bytes at exactly 1600x900, with fixed metadata (no version or time stamp):
+    :func:`analytics.charts.png.figure_png`, the pixels ``savefig`` would write, faster."""
+    return figure_png(fig)
 
 
 def render_png(data: ChartData, theme: str = "dark") -> bytes:
