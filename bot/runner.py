@@ -25,7 +25,7 @@ from discord import app_commands
 from analytics.errors import TRY_AGAIN, UserInputError, error_message, log_error_id
 from analytics.services import Services
 from bot.render import NO_MENTIONS, buttons, to_embed
-from commands.autocomplete import Suggestion, suggest
+from commands.autocomplete import suggest
 from commands.parse import convert_options
 from commands.registry import MANAGE_SERVER_REFUSAL, execute
 from commands.reply import Reply
@@ -253,18 +253,13 @@ class Runner:
     ) -> list[app_commands.Choice[str]]:
         try:
             entries = await asyncio.wait_for(
-                asyncio.to_thread(self.suggest, space_id(interaction), kind, current),
+                asyncio.to_thread(suggest, self.services, space_id(interaction), kind, current),
                 AUTOCOMPLETE_DEADLINE,
             )
         except Exception:  # a timeout included: an empty list beats no answer at all
             log.exception("autocomplete failed")
             return []
         return [app_commands.Choice(name=label, value=value) for label, value in entries]
-
-    def suggest(self, guild_id: int, kind: Autocomplete, current: str) -> list[Suggestion]:
-        """:func:`commands.autocomplete.suggest` for this runner's services (what ``complete``
-        runs in a thread; the bench times it through here)."""
-        return suggest(self.services, guild_id, kind, current)
 
     async def drain(self, timeout: float) -> None:
         """Let in-flight commands finish for up to ``timeout`` seconds, then cancel them."""

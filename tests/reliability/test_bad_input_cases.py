@@ -17,6 +17,7 @@ import pytest
 
 from analytics.metrics.targets import PRESETS
 from analytics.services import Services
+from commands.autocomplete import suggest
 from commands.registry import COMMANDS
 from commands.reply import Reply
 from commands.spec import CommandSpec, find, flatten
@@ -160,11 +161,8 @@ def test_a_name_that_differs_only_in_case_finds_the_same_basket(state: Fuzzed) -
 
 def test_like_wildcards_in_autocomplete_match_nothing_but_themselves(state: Fuzzed) -> None:
     """``%`` and ``_`` typed into autocomplete are literal, not SQL wildcards."""
-    from bot.runner import Runner
-
     run_like_discord(state, _spec("quote"), "quote", {"symbol": "AAPL"})
-    runner = Runner(state.services)
     # suggest gives (label, value) pairs; the value is what Discord fills in.
-    assert "AAPL" in [value for _label, value in runner.suggest(GUILD, "symbol", "AA")]
+    assert "AAPL" in [value for _label, value in suggest(state.services, GUILD, "symbol", "AA")]
     for typed in ("%", "_APL", "A%", "%'--"):
-        assert runner.suggest(GUILD, "symbol", typed) == [], typed
+        assert suggest(state.services, GUILD, "symbol", typed) == [], typed
