@@ -25,6 +25,13 @@ from analytics.data.sources.base import Bar
 from analytics.data.sqlite import MARKET_CACHE_ID, SQLiteFile
 
 
+#: One symbol's bars in a range of days, every column (:func:`_bar` builds them).
+_SAMPLE = (
+    "SELECT day, close, open, high, low, adj_close, volume FROM bars "
+    "WHERE symbol = ? AND day >= ? AND day <= ? "
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FetchRecord:
     symbol: str
@@ -63,6 +70,7 @@ class MarketCache(SQLiteFile):
             "WHERE symbol = ? AND day >= ? AND day <= ? ORDER BY day",
             (symbol, start.isoformat(), end.isoformat()),
         )
+        # The loop is inlined (not _bar per row): a 20-year chart reads 130,000 rows here.
         return [
             Bar(
                 date.fromisoformat(r["day"]), r["close"], open=r["open"], high=r["high"],
@@ -70,6 +78,41 @@ class MarketCache(SQLiteFile):
             )
             for r in rows
         ]  # fmt: skip
+
+    def sampled_bars(
+        self, symbol: str, start: date, end: date, probes: Sequence[date]
+    ) -> tuple[list[Bar], bool]:
+        """The few bars of ``[start, end]`` an answer about its endpoints needs, without
+        reading the rest: the first bar, and the last bar on or before each of ``probes``
+        (``end`` at most), oldest first and each once; and whether any bar of the range has
+        an adjusted close.
+
+        Why: a 20-year ``/returns`` of 25 symbols needs about 75 of 130,000 rows, and
+        building every row as a :class:`Bar` took 90 % of its time. Each read is one index
+        seek; all of them are one snapshot, so they agree with each other even while another
+        thread replaces the symbol's history.
+        """
+        lo, hi = start.isoformat(), end.isoformat()
+        with self.snapshot() as conn:
+            first = conn.execute(
+                _SAMPLE + "ORDER BY day LIMIT 1",
+                (symbol, lo, hi),
+            ).fetchall()
+            if not first:
+                return [], False
+            rows = {first[0]["day"]: first[0]}
+            for probe in sorted({min(p, end) for p in probes if p >= start}):
+                for r in conn.execute(
+                    _SAMPLE + "ORDER BY day DESC LIMIT 1",
+                    (symbol, lo, probe.isoformat()),
+                ):
+                    rows[r["day"]] = r
+            has_adj = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM bars WHERE symbol = ? AND day >= ? AND day <= ? "
+                "AND adj_close IS NOT NULL) AS v",
+                (symbol, lo, hi),
+            ).fetchone()["v"]
+        return [_bar(rows[day]) for day in sorted(rows)], bool(has_adj)
 
     def last_day(self, symbol: str, on_or_before: date) -> date | None:
         day = self._value(
@@ -259,6 +302,13 @@ class MarketCache(SQLiteFile):
             .fetchone()
         )
         return row is not None
+
+
+def _bar(r: sqlite3.Row) -> Bar:
+    return Bar(
+        date.fromisoformat(r["day"]), r["close"], open=r["open"], high=r["high"],
+        low=r["low"], adj_close=r["adj_close"], volume=r["volume"],
+    )  # fmt: skip
 
 
 def _compact_fetches(conn: sqlite3.Connection, symbol: str) -> None:

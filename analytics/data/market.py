@@ -35,7 +35,7 @@ from analytics.data.cache import FetchRecord, MarketCache
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.listings import ListingStore
 from analytics.data.sources.base import Bar, Listing, Source, SymbolHistory
-from analytics.data.series import History, Problem, ProblemKind, Series
+from analytics.data.series import History, Problem, ProblemKind, Series, Window
 from analytics.data.symbols import currency_from_suffix
 
 log = logging.getLogger(__name__)
@@ -106,23 +106,48 @@ class MarketData:
         return latest_possible_day(self.clock())
 
     # -- public ---------------------------------------------------------------------------
-    def history(self, symbols: Sequence[str], start: date, end: date) -> History:
-        """Bars for ``start <= day <= end`` of each symbol, fetching what the cache lacks."""
+    def history(
+        self, symbols: Sequence[str], start: date, end: date, *, sampled: bool = False
+    ) -> History:
+        """Bars for ``start <= day <= end`` of each symbol, fetching what the cache lacks.
+
+        ``sampled=True`` reads only the first and last bar of each symbol's range (a
+        :class:`~analytics.data.series.Window` series): for answers that need only a few
+        bars, found later with :meth:`sample`. Fetching, problems and staleness are the same.
+        """
         outcomes = self.ensure(symbols, start, end)
         series: dict[str, Series] = {}
         problems: dict[str, Problem] = {}
         for symbol in symbols:
             outcome = outcomes.get(symbol, _Outcome())
-            bars = self.cache.bars(symbol, start, end)
+            window: Window | None = None
+            if sampled:
+                bars, has_adj = self.cache.sampled_bars(symbol, start, end, [end])
+                window = Window(start, end, has_adj)
+            else:
+                bars = self.cache.bars(symbol, start, end)
             if not bars:
                 problems[symbol] = _problem(outcome, start, end)
                 continue
-            s = Series(symbol, self.currency(symbol), bars)
+            s = Series(symbol, self.currency(symbol), bars, window=window)
             if not outcome.ok:
                 s.stale = True
                 s.stale_reason = outcome.message
             series[symbol] = s
         return History(series, problems)
+
+    def sample(self, series: Series, probes: Sequence[date]) -> Series:
+        """A sampled ``series`` read again with the last bar on or before each of ``probes``
+        (and its first bar): a period resolves on it exactly as on every bar of its window,
+        as long as the probes are the days the period looks up. Read from the cache alone."""
+        window = series.window
+        if window is None:
+            return series
+        bars, has_adj = self.cache.sampled_bars(series.symbol, window.start, window.end, probes)
+        return Series(
+            series.symbol, series.currency, bars, series.stale, series.stale_reason,
+            Window(window.start, window.end, has_adj),
+        )  # fmt: skip
 
     def currency(self, symbol: str) -> str:
         meta = self.cache.symbol_meta(symbol)

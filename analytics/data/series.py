@@ -41,15 +41,36 @@ class Problem:
         return self.text
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The range of days a *sampled* series stands for, and what holds for all its bars.
+
+    A sampled series (:meth:`MarketData.history` with ``sampled=True``) holds only some
+    bars of the range: the first, and the last on or before each day asked about. That is
+    all a return needs, and reading every bar of 20 years is what made long returns slow.
+    """
+
+    start: date
+    end: date
+    #: Whether any bar of the range (not only the ones held) has an adjusted close.
+    has_adj_close: bool
+
+
 @dataclass(slots=True)
 class Series:
-    """Daily closes of one symbol, oldest first, as read from the cache."""
+    """Daily closes of one symbol, oldest first, as read from the cache.
+
+    ``window`` is None when ``bars`` are every bar read; otherwise they are a sample of
+    ``window`` (see :class:`Window`): the first and last are still the first and last bar
+    of the range, and each held bar is the true last one on or before the day asked about.
+    """
 
     symbol: str
     currency: str
     bars: list[Bar]
     stale: bool = False
     stale_reason: str | None = None
+    window: Window | None = None
     days: list[date] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +87,8 @@ class Series:
 
     @property
     def has_adj_close(self) -> bool:
+        if self.window is not None:
+            return self.window.has_adj_close
         return any(b.adj_close is not None for b in self.bars)
 
 

@@ -104,6 +104,17 @@ class SQLiteFile:
         """
         return Transaction(self.connection())
 
+    def snapshot(self) -> Snapshot:
+        """``with file.snapshot() as conn:`` — several reads that see one state of the file.
+
+        Each statement on its own sees the file as it was when it began; reads that must
+        agree with each other (the first and last bar of a range and whether any has an
+        adjusted close) could otherwise straddle another thread's write. A deferred BEGIN
+        takes no write lock: in WAL mode writers go on meanwhile. Inside an open transaction
+        the reads simply join it.
+        """
+        return Snapshot(self.connection())
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -200,6 +211,23 @@ class Transaction:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")
+
+
+class Snapshot:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._nested = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._nested = self.conn.in_transaction
+        if not self._nested:
+            self.conn.execute("BEGIN DEFERRED")
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self._nested:
+            # Nothing was written: COMMIT only ends the read.
+            self.conn.execute("COMMIT")
 
 
 def _pragma(conn: sqlite3.Connection, name: str) -> int:

@@ -40,10 +40,19 @@ def test_new_database_has_every_migration_and_wal(cache: MarketCache) -> None:
     assert cache.schema_version == len(MIGRATIONS) >= 1
     assert raw_rows(cache.path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
     assert raw_rows(cache.path, "PRAGMA journal_mode") == [("wal",)]
-    tables = {r[0] for r in raw_rows(cache.path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {
+        r[0] for r in raw_rows(cache.path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     # Market data only: users' tables live in the server store, never in this file.
     assert tables == {
-        "bars", "fetches", "symbols", "fundamentals", "actions", "statements", "listings", "searches"
+        "bars",
+        "fetches",
+        "symbols",
+        "fundamentals",
+        "actions",
+        "statements",
+        "listings",
+        "searches",
     }
     assert raw_rows(cache.path, "PRAGMA application_id") == [(MARKET_CACHE_ID,)]
 
@@ -235,3 +244,37 @@ def test_has_fetched_is_any_fetch_record_of_that_exact_symbol(cache: MarketCache
     assert not cache.has_fetched("aaa")  # symbols are stored upper case; no case folding
     assert not cache.has_fetched("AA%")  # a parameter, never a pattern
     assert not cache.has_fetched("' OR 1=1 --")
+
+
+def test_sampled_bars_are_the_first_and_the_last_on_or_before_each_probe(
+    cache: MarketCache,
+) -> None:
+    bars = [
+        Bar(D("2025-01-02"), 10.0, open=9.5, volume=100.0),
+        Bar(D("2025-01-03"), 11.0, adj_close=10.5),
+        Bar(D("2025-01-06"), 12.0),
+        Bar(D("2025-01-07"), 13.0),
+        Bar(D("2025-01-10"), 14.0),
+    ]
+    cache.store_fetch("AAA", D("2025-01-01"), D("2025-01-10"), bars, NOW)
+    every = {b.day: b for b in cache.bars("AAA", D("2025-01-01"), D("2025-01-10"))}
+    start, end = D("2025-01-03"), D("2025-01-07")
+    # A probe on a weekend takes the Friday; one past the end is clipped to the end; one
+    # before the start finds nothing in the range and adds nothing.
+    got, has_adj = cache.sampled_bars(
+        "AAA", start, end, [D("2025-01-05"), D("2025-01-31"), D("2025-01-01")]
+    )
+    assert got == [every[D("2025-01-03")], every[D("2025-01-07")]]
+    assert has_adj  # the 3rd has one
+    got, has_adj = cache.sampled_bars("AAA", D("2025-01-06"), D("2025-01-10"), [D("2025-01-08")])
+    assert got == [every[D("2025-01-06")], every[D("2025-01-07")]]
+    assert not has_adj  # the range has no adjusted close, though the symbol has one
+    assert got[0] == Bar(D("2025-01-06"), 12.0)  # every column, as cache.bars reads it
+    assert cache.sampled_bars("AAA", D("2025-01-01"), D("2025-01-10"), [])[0][0].volume == 100.0
+    assert cache.sampled_bars("AAA", D("2025-01-11"), D("2025-01-20"), [D("2025-01-20")]) == (
+        [],
+        False,
+    )
+    assert cache.sampled_bars("BBB", start, end, [end]) == ([], False)
+    # The reads ended their snapshot: a write from another thread is not blocked by them.
+    assert not cache.connection().in_transaction
