@@ -88,6 +88,7 @@ def load_latest(
     *,
     end: date | None = None,
     look_back: bool = True,
+    sampled: bool = False,
 ) -> History:
     """Each symbol's bars from ``reach(last)`` to ``end``, where ``last`` is its latest close
     on or before ``end`` (default today); see the module docstring for the steps.
@@ -96,18 +97,19 @@ def load_latest(
     close, a year for the 52-week range; ``day`` itself when only the last close matters).
     ``look_back=False`` skips step 2, for callers to whom "no bar near ``end``" is already
     the answer (an explicit end date pins the question; a symbol check only needs to know
-    that the source knows the symbol).
+    that the source knows the symbol). ``sampled=True`` reads sampled series (see
+    :meth:`MarketData.history`): the same windows and problems, without the bars between.
     """
     symbols = tuple(dict.fromkeys(symbols))
     anchor = end or market.today()
     start = min(reach(anchor), anchor - RECENT)
-    history = market.history(symbols, start, anchor)
+    history = market.history(symbols, start, anchor, sampled=sampled)
     loaded_from = dict.fromkeys(history.series, start)
     pending = history.empty if look_back else []
     for lo in (anchor - PROBE_BACK, EARLIEST):
         if not pending or lo >= start:
             continue
-        probe = market.history(tuple(pending), lo, anchor)
+        probe = market.history(tuple(pending), lo, anchor, sampled=sampled)
         for symbol in pending:
             if symbol in probe.series:
                 history.series[symbol] = probe.series[symbol]
@@ -123,12 +125,14 @@ def load_latest(
         if last is not None and reach(last) < loaded_from[symbol]:
             late.setdefault(reach(last), []).append(symbol)
     for lo, group in late.items():
-        extra = market.history(tuple(group), lo, anchor)
+        extra = market.history(tuple(group), lo, anchor, sampled=sampled)
         history.series.update(extra.series)
     return history
 
 
-def load_period(market: MarketData, symbols: Sequence[str], period: Period) -> History:
+def load_period(
+    market: MarketData, symbols: Sequence[str], period: Period, *, sampled: bool = False
+) -> History:
     """Enough bars for ``period`` to resolve on every symbol's own calendar.
 
     Without an explicit ``end``, "end" is each symbol's latest close; with one, the
@@ -142,11 +146,12 @@ def load_period(market: MarketData, symbols: Sequence[str], period: Period) -> H
         lambda day: period.window(day)[0],
         end=period.end,
         look_back=period.end is None,
+        sampled=sampled,
     )
 
 
 def load_question(
-    market: MarketData, symbols: Sequence[str], period: Period
+    market: MarketData, symbols: Sequence[str], period: Period, *, sampled: bool = False
 ) -> tuple[Period, History]:
     """Load a question's bars once and give a period without ``end`` one end for the whole
     question: the latest close of any of its symbols.
@@ -159,7 +164,7 @@ def load_question(
     bars loaded relative to each symbol's own last close already cover the pinned period (a
     later end only moves base dates later), so nothing is fetched twice.
     """
-    history = load_period(market, symbols, period)
+    history = load_period(market, symbols, period, sampled=sampled)
     if period.end is None:
         last = max((s.last_day for s in history.series.values() if s.last_day), default=None)
         if last is not None:

@@ -49,6 +49,19 @@ class Period:
     def effective_name(self) -> str | None:
         return None if self.start else (self.name or "ytd")
 
+    @property
+    def counts_sessions(self) -> bool:
+        """``1d``/``5d``: the base close is found by counting bars back, not by a date."""
+        return self.effective_name in _SESSIONS
+
+    def lookups(self, anchor: date) -> list[date]:
+        """The days :meth:`resolve` looks a close up on for an end of ``anchor``: the end,
+        and the base target of a calendar period (``max`` takes the first close). Not for
+        :attr:`counts_sessions` periods, which count bars instead."""
+        end = self.end or anchor
+        target = self.base_target(end)
+        return [end] if target is None else [target, end]
+
     def base_target(self, anchor: date) -> date | None:
         """The date the base close must be on or before, for calendar periods; None for
         session counts and ``max``."""
