@@ -20,6 +20,7 @@ GROUPS = (
     "returns",
     "chart",
     "scale",
+    "longchart",
     "discord",
     "process",
     "ask",
@@ -33,6 +34,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
     from bench.counts import count_figures
     from bench.e2e import e2e_figures
     from bench.handlers import chart_figures, returns_figures
+    from bench.long_chart import long_chart_figures
     from bench.names import autocomplete_figures
     from bench.process import process_figures
     from bench.scale import scale_figures
@@ -43,6 +45,7 @@ def _runners() -> dict[str, Callable[[BenchEnv], list[Figure]]]:
         "returns": returns_figures,
         "chart": chart_figures,
         "scale": scale_figures,
+        "longchart": long_chart_figures,
         "discord": e2e_figures,
         "process": process_figures,
         "ask": ask_figures,
