@@ -28,10 +28,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from analytics.data.breaker import CircuitBreaker
 from analytics.data.cache import FetchRecord, MarketCache
+from analytics.data.clock import LONGEST_CLOSURE, ONE_DAY, latest_possible_day, utc_now
+from analytics.data.closes import Closes
 from analytics.errors import RateLimitedError, SourceError
 from analytics.data.listings import ListingStore
 from analytics.data.sources.base import Bar, Listing, Source, SymbolHistory
@@ -39,23 +41,6 @@ from analytics.data.series import History, Problem, ProblemKind, Series, Window
 from analytics.data.symbols import currency_from_suffix
 
 log = logging.getLogger(__name__)
-
-ONE_DAY = timedelta(days=1)
-#: Weekends plus the longest exchange holidays (Golden Week, Lunar New Year) stay under
-#: this: an answer without a single bar over a longer range is not trusted (see _store).
-LONGEST_CLOSURE = timedelta(days=10)
-#: The earliest time zone is UTC+14: "today" anywhere on Earth is at most this date.
-_EARLIEST_ZONE = timedelta(hours=14)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def latest_possible_day(now: datetime) -> date:
-    """The latest calendar date that has begun anywhere (so may carry a bar)."""
-    return (now + _EARLIEST_ZONE).date()
-
 
 @dataclass(slots=True)
 class _Outcome:
@@ -148,6 +133,12 @@ class MarketData:
             series.symbol, series.currency, bars, series.stale, series.stale_reason,
             Window(window.start, window.end, has_adj),
         )  # fmt: skip
+
+    def closes(self, symbol: str, start: date, end: date, *, adjusted: bool = False) -> Closes:
+        """Every close of ``symbol`` in ``[start, end]`` as arrays, from the cache alone: for
+        a long path after :meth:`history` (sampled) made sure the range is covered and the
+        period resolved on it (see :meth:`MarketCache.closes`)."""
+        return self.cache.closes(symbol, start, end, adjusted=adjusted)
 
     def currency(self, symbol: str) -> str:
         meta = self.cache.symbol_meta(symbol)
