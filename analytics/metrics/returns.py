@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
+
+from analytics.data.closes import Closes
 from analytics.data.fx import FxTable, load_fx
 from analytics.data.market import LONGEST_CLOSURE, MarketData
 from analytics.data.series import History, Series
@@ -46,6 +49,10 @@ class MemberPath:
     days: list[date]
     values: list[float]
     stale: bool
+    #: The same days (ordinals) and values as arrays, when the path was read column-wise
+    #: (``member_paths(closes=True)``): a chart aligns these without converting every
+    #: date of 20 years back again.
+    arrays: Closes | None = None
 
     @property
     def return_pct(self) -> float:
@@ -135,6 +142,7 @@ def member_paths(
     loaded: tuple[Period, History] | None = None,
     *,
     endpoints: bool = False,
+    closes: bool = False,
 ) -> MemberSet:
     """Resolve the period on each member and build its price path (see :class:`MemberPath`).
 
@@ -144,6 +152,11 @@ def member_paths(
     return): the paths hold those and the few bars read to find them (sampled series, see
     :meth:`MarketData.sample`), never the bars between, so 20 years cost a few index
     seeks instead of 130,000 rows. The endpoints, notes and exclusions are the same.
+    ``closes=True`` is for answers that use every point (a chart): the period resolves the
+    same way on sampled series, then each path's closes from its base to its end day are
+    read column-wise (:meth:`MarketData.closes`), never as bars; the days and values are the
+    ones the bars give. ``loaded`` must then come from a sampled load (except for periods
+    counted in sessions, which are read whole either way).
     """
     if basis not in BASES:
         raise UserInputError(f"basis: '{basis[:12]}' is not accepted; use price or total.")
@@ -151,7 +164,7 @@ def member_paths(
         raise UserInputError(f"currency: '{currency[:12]}' is not accepted; use local or usd.")
     # Periods counted in sessions find their base by counting bars: those need every bar
     # (of a few weeks) and are read whole.
-    sampled = endpoints and not period.counts_sessions
+    sampled = (endpoints or closes) and not period.counts_sessions
     period, history = loaded or load_question(market, target.symbols, period, sampled=sampled)
     excluded = excluded_by_problems(target.symbols, history)
     raise_if_unknown(target, history)
@@ -207,9 +220,17 @@ def member_paths(
     paths: list[MemberPath] = []
     for series, base_i, end_i in resolved:
         use_adj = basis == "total" and series.has_adj_close
-        bars = series.bars[base_i : end_i + 1]
-        days = [b.day for b in bars]
-        values = [(b.adj_close if use_adj and b.adj_close is not None else b.close) for b in bars]
+        read: Closes | None = None
+        if closes and series.window is not None:
+            first, last = series.days[base_i], series.days[end_i]
+            read = market.closes(series.symbol, first, last, adjusted=use_adj)
+            days, values = read.dates(), read.values.tolist()
+        else:
+            bars = series.bars[base_i : end_i + 1]
+            days = [b.day for b in bars]
+            values = [
+                (b.adj_close if use_adj and b.adj_close is not None else b.close) for b in bars
+            ]
         out_currency = series.currency
         if fx is not None:
             converted = _convert_path(fx, series.currency, days, values)
@@ -218,9 +239,13 @@ def member_paths(
                 continue
             values = converted
             out_currency = "USD"
+            if read is not None:
+                read = Closes(read.days, np.asarray(values, dtype=np.float64))
         # An answer converted with rates from a stale cache is itself stale.
         stale = series.stale or (fx is not None and fx.stale_for(series.currency))
-        paths.append(MemberPath(series.symbol, series.currency, out_currency, days, values, stale))
+        paths.append(
+            MemberPath(series.symbol, series.currency, out_currency, days, values, stale, read)
+        )
     if not paths:
         reasons = summarize_excluded(excluded) or "no members"
         raise NoDataError(f"No data for {target.label} over {period.label}. {reasons}")
