@@ -121,11 +121,14 @@ def run_compare(ctx: Context, options: dict[str, Any]) -> Reply:
     basis, currency = options.get("basis", "price"), options.get("currency", "local")
     market = ctx.services.market
     # One end date for both sides, then each side's price paths loaded once: the returns
-    # and the chart are built from them.
-    loaded = load_question(market, [*left_t.symbols, *right_t.symbols], period)
+    # and the chart are built from them. Sampled series, then every close read column-wise
+    # when a chart is drawn (as /chart does), only the endpoints when not (as /returns).
+    symbols = [*left_t.symbols, *right_t.symbols]
+    loaded = load_question(market, symbols, period, sampled=not period.counts_sessions)
     period = loaded[0]
+    draw = ctx.want_image
     sides = [
-        (name, t, member_paths(market, t, period, basis, currency, loaded))
+        (name, t, member_paths(market, t, period, basis, currency, loaded, closes=draw))
         for name, t in (("target", left_t), ("vs", right_t))
     ]
     left, right = (
