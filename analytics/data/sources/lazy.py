@@ -47,6 +47,13 @@ class LazySource:
             return []
         return list(finder(query, limit=limit, timeout=timeout))
 
+    def fetch_statements(self, symbol: str) -> dict[str, Any] | None:
+        """The built source's income statements (none: no statements). StatementStore asks
+        for this method by name: without it, /valuation on: and the EPS reconciliation
+        would find no statements on the bot."""
+        fetch = getattr(self.source, "fetch_statements", None)
+        return fetch(symbol) if fetch is not None else None
+
     def remember_timezones(self, zones: dict[str, str]) -> None:
         remember = getattr(self.source, "remember_timezones", None)
         if remember is not None:

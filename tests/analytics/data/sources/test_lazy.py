@@ -29,3 +29,26 @@ def test_search_is_passed_on_and_builds_the_source_once() -> None:
 def test_a_source_without_search_finds_nothing() -> None:
     lazy = LazySource(lambda: MemorySource({}), label="memory")
     assert lazy.search("tencent") == []
+
+
+def test_every_method_yahoo_answers_is_passed_on() -> None:
+    """Callers find optional methods by name (``getattr(source, "fetch_statements")``): a
+    method YahooSource has and LazySource lacks is silently never called on the bot."""
+    from analytics.data.sources.yahoo import YahooSource
+
+    public = {
+        n for n in vars(YahooSource) if not n.startswith("_") and callable(getattr(YahooSource, n))
+    }
+    assert {"fetch_history", "fetch_info", "fetch_statements", "search"} <= public
+    missing = {n for n in public if not callable(getattr(LazySource, n, None))}
+    assert missing == set()
+
+
+def test_statements_are_passed_on_and_none_without_them() -> None:
+    class WithStatements(MemorySource):
+        def fetch_statements(self, symbol: str) -> dict[str, object] | None:
+            return {"symbol": symbol, "quarterly": []}
+
+    lazy = LazySource(lambda: WithStatements({}), label="memory")
+    assert lazy.fetch_statements("BEKE") == {"symbol": "BEKE", "quarterly": []}
+    assert LazySource(lambda: MemorySource({}), label="memory").fetch_statements("BEKE") is None
