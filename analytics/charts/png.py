@@ -11,6 +11,13 @@ which is most of what a burst of charts waits for on two cores. A fully opaque p
 transparency stays RGBA. Decoded, the pixels are exactly the canvas's
 (``tests/analytics/charts/test_png.py``).
 
+The canvas draws on one Agg renderer per thread, kept between charts: a new renderer per
+chart would allocate and clear a 5.8 MB buffer each time and, worse, start matplotlib's
+text-metrics cache (keyed on the renderer) empty, so every tick label and member name was
+measured again. Reusing it changes no pixel (``test_png`` compares with ``savefig``) and
+saves about a tenth of a chart's time. Per thread, because a renderer is one buffer: the
+bot's threads (when it draws without workers) each get their own.
+
 The file is deterministic: no time stamp and no software version, so the same data gives
 the same bytes on every run, thread and worker (the PNG reuse and the reference tests rely
 on it). The physical size (``pHYs``) records the figure's dpi, as ``savefig`` does.
@@ -19,10 +26,11 @@ on it). The physical size (``pHYs``) records the figure's dpi, as ``savefig`` do
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -62,8 +70,31 @@ def encode_pixels(rgba: np.ndarray, dpi: float, level: int = LEVEL) -> bytes:
     )
 
 
+class _ThreadRenderer(threading.local):
+    key: tuple[float, float, float] | None = None
+    renderer: RendererAgg | None = None
+
+
+_THREAD = _ThreadRenderer()
+
+
+class ReusingCanvas(FigureCanvasAgg):
+    """An Agg canvas that draws on this thread's renderer when the size and dpi match."""
+
+    def get_renderer(self) -> RendererAgg:
+        width, height = self.figure.bbox.size
+        key = (float(width), float(height), float(self.figure.dpi))
+        if _THREAD.renderer is None or _THREAD.key != key:
+            _THREAD.renderer = RendererAgg(width, height, self.figure.dpi)
+            _THREAD.key = key
+        self.renderer = _THREAD.renderer
+        self._lastKey = key
+        return self.renderer
+
+
 def figure_png(fig: Figure) -> bytes:
-    """Draw ``fig`` on an Agg canvas at its own size and dpi and encode the pixels."""
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    """Draw ``fig`` at its own size and dpi and encode the pixels (before this thread's
+    next chart reuses the renderer's buffer)."""
+    canvas = ReusingCanvas(fig)
     canvas.draw()
     return encode_pixels(np.asarray(canvas.buffer_rgba()), fig.dpi)

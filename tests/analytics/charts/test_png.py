@@ -90,3 +90,45 @@ def test_refuses_what_is_not_rgba_bytes() -> None:
         encode_pixels(np.zeros((2, 2, 3), dtype=np.uint8), dpi=100)
     with pytest.raises(ValueError, match="uint8"):
         encode_pixels(np.zeros((2, 2, 4), dtype=np.float32), dpi=100)
+
+
+def test_a_threads_renderer_is_reused_and_the_next_chart_is_unaffected(
+    services: Services,
+) -> None:
+    """Charts drawn one after another on one thread share a renderer; each PNG is still
+    exactly the chart's own (nothing left over from the previous one's pixels)."""
+    from analytics.charts import png
+
+    names = sorted(CASES)
+    alone = {n: savefig_png(build_figure(*CASES[n](services))) for n in names}
+    first = figure_png(build_figure(*CASES[names[0]](services)))
+    renderer = png._THREAD.renderer
+    assert renderer is not None
+    for name in [*names, *reversed(names)]:
+        ours = decoded(figure_png(build_figure(*CASES[name](services))))
+        assert np.array_equal(np.asarray(ours), np.asarray(decoded(alone[name]).convert("RGB")))
+    assert png._THREAD.renderer is renderer  # same size and dpi: the same renderer
+    assert decoded(first).size == (WIDTH_PX, HEIGHT_PX)
+
+
+def test_each_thread_draws_on_its_own_renderer(services: Services) -> None:
+    import threading
+
+    from analytics.charts import png
+
+    data, theme = CASES["price-0700-dark"](services)
+    expected = figure_png(build_figure(data, theme))
+    seen: list[object] = []
+    results: list[bytes] = []
+
+    def draw() -> None:
+        results.append(figure_png(build_figure(data, theme)))
+        seen.append(png._THREAD.renderer)
+
+    threads = [threading.Thread(target=draw) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 3
+    assert len({id(r) for r in seen}) == 3 and png._THREAD.renderer not in seen
