@@ -1,4 +1,4 @@
-"""The interpreter beyond the corpus: bad input, follow-ups, two readings, never raising."""
+"""The interpreter beyond the corpus: refusals, follow-ups, two readings, never raising."""
 
 from __future__ import annotations
 
@@ -25,27 +25,6 @@ def refused(question: str, **kw) -> str:
     return outcome.message
 
 
-@pytest.mark.parametrize(
-    ("question", "says"),
-    [
-        ("", "empty question"),
-        ("   ", "empty question"),
-        ("?!?! ...", "empty question"),
-        ("how did the mag 7 do " + "x" * 290, "at most 300"),
-        ("@everyone how did the titans do", "mentions"),
-        ("@here mag7 ytd", "mentions"),
-        ("<@123456789> how did the titans do", "mentions"),
-        ("<@&987> mag7 ytd", "mentions"),
-        ("```how did the titans do```", "code blocks"),
-        ("`mag7` ytd", "code blocks"),
-        ("mag7 ytd https://evil.example/x", "links"),
-    ],
-)
-def test_bad_input_gets_one_clear_line(question: str, says: str) -> None:
-    message = refused(question)
-    assert says in message and "\n" not in message
-
-
 def test_a_refusal_names_three_example_questions() -> None:
     message = refused("what's the weather")
     assert message.count("“") == 3
@@ -55,11 +34,6 @@ def test_a_refusal_names_three_example_questions() -> None:
 def test_an_unknown_word_is_named_safely() -> None:
     message = refused("how did the fl\u202eurbs do this year")
     assert "flurbs" in message and "\u202e" not in message
-
-
-def test_zero_width_characters_do_not_hide_a_ticker() -> None:
-    assert line("how did NV\u200bDA do this year") == "/returns target:NVDA period:ytd"
-    assert line("how did the ma\u200cg 7 do\nytd") == "/returns target:mag7 period:ytd"
 
 
 def test_an_unknown_word_where_a_target_stands_is_never_skipped() -> None:
