@@ -77,18 +77,22 @@ class _Reader:
     def day(self, text: str) -> date:
         """A written date; raises ValueError with a line to show when it is not one."""
         text = text.replace(" ,", ",").strip()
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            y, m, d = (int(x) for x in text.split("-"))
-            return date(y, m, d)
-        numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", text)
-        if numeric:
-            a, b, y = (int(x) for x in numeric.groups())
-            y += 2000 if y < 100 else 0
-            if a <= 12 and b <= 12 and a != b:
-                # 3/7/2025: 7 March (day first) or March 7 (month first); keep both.
-                self.alternative = date(y, b, a)
-                return date(y, a, b)
-            return date(y, a, b) if a <= 12 else date(y, b, a)
+        try:
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+                y, m, d = (int(x) for x in text.split("-"))
+                return date(y, m, d)
+            numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", text)
+            if numeric:
+                a, b, y = (int(x) for x in numeric.groups())
+                y += 2000 if y < 100 else 0
+                if a <= 12 and b <= 12 and a != b:
+                    # 3/7/2025: March 7 (month first) or 3 July (day first); keep both.
+                    self.alternative = date(y, b, a)
+                    return date(y, a, b)
+                return date(y, a, b) if a <= 12 else date(y, b, a)
+        except ValueError:
+            # date() would say "day is out of range for month": say what typed commands say.
+            raise ValueError(f"'{text}' is not a real calendar date.") from None
         settings = {
             "PREFER_DATES_FROM": "past",
             "RELATIVE_BASE": datetime(self.today.year, self.today.month, self.today.day),

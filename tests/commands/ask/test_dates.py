@@ -190,3 +190,10 @@ def test_a_level_word_before_since_is_not_a_start_date() -> None:
 )
 def test_impossible_periods_say_why(text: str, says: str) -> None:
     assert error(text).startswith(says)
+
+
+@pytest.mark.parametrize("text", ["as of 2025-02-30", "since 2/30/2025", "since 31/31/2025"])
+def test_a_numeric_date_that_is_no_calendar_date_says_so(text: str) -> None:
+    # As typed commands do ("start: 2025-02-30 is not a real calendar date."), never
+    # Python's own words ("day is out of range for month").
+    assert error(text).endswith("is not a real calendar date.")
