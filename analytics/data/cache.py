@@ -14,13 +14,14 @@ leaves a range marked as fetched without its rows.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from analytics.data.closes import Closes
+from analytics.data.closes import Closes, ClosesMemo
 from analytics.data.schema import MIGRATIONS
 from analytics.data.sources.base import Bar
 from analytics.data.sqlite import MARKET_CACHE_ID, SQLiteFile
@@ -61,6 +62,30 @@ class MarketCache(SQLiteFile):
     def __init__(self, path: Path | str) -> None:
         super().__init__(path)
         self.migrate(MIGRATIONS)
+        #: Recent column reads, valid while the file is unchanged (see ClosesMemo).
+        self.closes_memo = ClosesMemo()
+        self._watcher: sqlite3.Connection | None = None
+        self._watcher_lock = threading.Lock()
+
+    def version(self) -> int:
+        """Changes whenever any connection but this one commits to the file (this process's
+        threads, another process): ``PRAGMA data_version`` of a connection that only asks."""
+        with self._watcher_lock:
+            if self._watcher is None:
+                if self._closed:
+                    raise RuntimeError(f"{self.path.name} is closed")
+                self._watcher = sqlite3.connect(
+                    self.path, timeout=5.0, isolation_level=None, check_same_thread=False
+                )
+            return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._watcher_lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+        self.closes_memo.clear()
+        super().close()
 
     def _value(self, sql: str, params: Sequence[object] = ()) -> Any:
         """The one value a query selects ``AS v`` (an aggregate), or None."""
@@ -92,6 +117,11 @@ class MarketCache(SQLiteFile):
         The day's ordinal comes from SQLite: ``julianday`` of a ``YYYY-MM-DD`` text is a
         whole day plus .5, so subtracting ``julianday('0001-01-01') - 1`` is exact.
         """
+        key = (symbol, start, end, adjusted)
+        version = self.version()  # before the read: see ClosesMemo
+        kept = self.closes_memo.get(key, version)
+        if kept is not None:
+            return kept
         value = "coalesce(adj_close, close)" if adjusted else "close"
         cursor = self.connection().cursor()
         cursor.row_factory = None  # plain tuples: a Row per bar costs as much as the read
@@ -101,7 +131,7 @@ class MarketCache(SQLiteFile):
             "FROM bars WHERE symbol = ? AND day >= ? AND day <= ? ORDER BY day",
             (symbol, start.isoformat(), end.isoformat()),
         ).fetchall()
-        return Closes.of_rows(rows)
+        return self.closes_memo.put(key, version, Closes.of_rows(rows))
 
     def sampled_bars(
         self, symbol: str, start: date, end: date, probes: Sequence[date]
