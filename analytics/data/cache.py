@@ -77,7 +77,8 @@ class MarketCache(SQLiteFile):
                 self._watcher = sqlite3.connect(
                     self.path, timeout=5.0, isolation_level=None, check_same_thread=False
                 )
-            return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+                self._watcher.row_factory = sqlite3.Row
+            return int(self._watcher.execute("PRAGMA data_version").fetchone()["data_version"])
 
     def close(self) -> None:
         with self._watcher_lock:

@@ -11,6 +11,8 @@ All SQL takes values as parameters.
 
 from __future__ import annotations
 
+import sqlite3
+
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -153,7 +155,7 @@ class ListingStore:
             f"FROM listings WHERE symbol IN ({marks})",  # noqa: S608
             symbols,
         )
-        return {r[0]: Listing(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows}
+        return {r["symbol"]: _listing(r) for r in rows}
 
     def matching(self, query: str, limit: int = 25) -> list[tuple[Listing, bool]]:
         """Known listings whose ticker starts with ``query`` or whose name's words start
@@ -173,10 +175,10 @@ class ListingStore:
         out: list[tuple[Listing, bool]] = []
         upper = query.strip().upper()
         for r in rows:
-            item = Listing(r[0], r[1], r[2], r[3], r[4], r[5])
+            item = _listing(r)
             names = [n for n in (item.long_name, item.short_name) if n]
             if item.symbol.startswith(upper) or any(starts_with_words(n, asked) for n in names):
-                out.append((item, bool(r[6])))
+                out.append((item, bool(r["cached"])))
             if len(out) >= limit:
                 break
         return out
@@ -191,14 +193,14 @@ class ListingStore:
         conn = self.cache.connection()
         # Only "?" placeholders are interpolated; the symbols go in as parameters.
         have = {
-            r[0]
+            r["symbol"]
             for r in conn.execute(
                 f"SELECT DISTINCT symbol FROM fetches WHERE symbol IN ({marks})",  # noqa: S608
                 symbols,
             )
         }
         gone = {
-            r[0]
+            r["symbol"]
             for r in conn.execute(
                 f"SELECT symbol FROM symbols WHERE symbol IN ({marks}) "  # noqa: S608
                 "AND last_error_kind = 'not_found'",
@@ -218,9 +220,9 @@ class ListingStore:
             )
             .fetchone()
         )
-        if not row or now - datetime.fromisoformat(row[1]) >= SEARCH_TTL:
+        if not row or now - datetime.fromisoformat(row["fetched_at"]) >= SEARCH_TTL:
             return None
-        return [Listing.from_json(item) for item in json.loads(row[0])]
+        return [Listing.from_json(item) for item in json.loads(row["listings"])]
 
     def save_search(self, query: str, listings: Sequence[Listing], now: datetime) -> None:
         """Store a successful answer and the names in it, in one transaction."""
@@ -238,3 +240,15 @@ class ListingStore:
 def _named(name: str | None, symbol: str) -> str | None:
     """Yahoo fills a missing name with the symbol itself: that is no name."""
     return name if name and name.strip().upper() != symbol.upper() else None
+
+
+def _listing(row: sqlite3.Row) -> Listing:
+    """A listing from its row, by column name."""
+    return Listing(
+        row["symbol"],
+        row["long_name"],
+        row["short_name"],
+        row["exchange"],
+        row["exchange_name"],
+        row["quote_type"],
+    )

@@ -82,6 +82,15 @@ class Period:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredStatements:
+    """A symbol's row in the market cache's ``statements`` table, decoded."""
+
+    payload: dict[str, Any] | None
+    fetched_at: datetime
+    latest_end: date | None
+
+
 @dataclass(slots=True)
 class Statements:
     """A symbol's periods, oldest first, and how fresh they are."""
@@ -144,7 +153,7 @@ class StatementStore:
         """The store that shares the market's cache, source, clock and circuit breaker."""
         return cls(market.cache, market.source, clock=market.clock, breaker=market.breaker)
 
-    def _row(self, symbol: str) -> tuple[dict[str, Any] | None, datetime, date | None] | None:
+    def _row(self, symbol: str) -> StoredStatements | None:
         row = (
             self.cache.connection()
             .execute(
@@ -157,7 +166,7 @@ class StatementStore:
             return None
         payload = json.loads(row["periods"]) if row["periods"] is not None else None
         latest = date.fromisoformat(row["latest_end"]) if row["latest_end"] else None
-        return payload, datetime.fromisoformat(row["fetched_at"]), latest
+        return StoredStatements(payload, datetime.fromisoformat(row["fetched_at"]), latest)
 
     def _save(self, symbol: str, payload: dict[str, Any] | None, now: datetime) -> None:
         quarterly, annual = parse_periods(payload)
@@ -189,8 +198,8 @@ class StatementStore:
             for symbol in dict.fromkeys(symbols):
                 now = self.clock()
                 row = self._row(symbol)
-                if row is not None and self._fresh(row[1], row[2], now):
-                    out[symbol] = _statements(symbol, row[0], row[1])
+                if row is not None and self._fresh(row.fetched_at, row.latest_end, now):
+                    out[symbol] = _statements(symbol, row.payload, row.fetched_at)
                     continue
                 if fetch is None:
                     blocked = "the data source has no statement history"
@@ -222,12 +231,10 @@ def _statements(symbol: str, payload: dict[str, Any] | None, fetched: datetime) 
     return Statements(symbol, quarterly, annual, fetched)
 
 
-def _fallback(
-    symbol: str, row: tuple[dict[str, Any] | None, datetime, date | None] | None, reason: str
-) -> Statements:
+def _fallback(symbol: str, row: StoredStatements | None, reason: str) -> Statements:
     if row is None:
         return Statements(symbol, [], [], None, error=f"no statements could be had ({reason})")
-    stale = _statements(symbol, row[0], row[1])
+    stale = _statements(symbol, row.payload, row.fetched_at)
     stale.stale, stale.stale_reason = True, reason
     return stale
 
