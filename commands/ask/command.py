@@ -11,17 +11,20 @@ which only means the next question must be asked in full.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from analytics.data.cache import MarketCache
 from analytics.errors import UserInputError
 from commands.ask.frame import SPECS, Command, Frame, frame_of
 from commands.ask.interpret import Ambiguous, Outcome, Refusal, Understood, interpret
 from commands.ask.lookup import finder, interpret_searching
+from commands.ask.memo import UnderstoodMemo
 from commands.ask.memory import Conversations
 from commands.execute import execute
 from commands.parse import convert_options, parse_invocation
@@ -30,6 +33,20 @@ from commands.spec import CommandSpec, Context, Option
 
 #: Follow-up state of every (channel, user) this process has answered.
 CONVERSATIONS = Conversations()
+#: Questions understood before, per market cache, while it is unchanged (commands.ask.memo).
+UNDERSTOOD: WeakKeyDictionary[MarketCache, UnderstoodMemo] = WeakKeyDictionary()
+_UNDERSTOOD_LOCK = threading.Lock()
+
+
+def understood_memo(cache: MarketCache) -> UnderstoodMemo:
+    """The memo of this market cache's questions (a version means nothing across files)."""
+    with _UNDERSTOOD_LOCK:
+        memo = UNDERSTOOD.get(cache)
+        if memo is None:
+            memo = UNDERSTOOD[cache] = UnderstoodMemo()
+        return memo
+
+
 #: The question behind each answer the bot posted (by message id), for replies to it.
 ANSWERS = Conversations(window=timedelta(days=1))
 
@@ -61,7 +78,9 @@ def understand(
 ) -> Outcome:
     """The interpretation (no answer). Without ``search`` the pure, offline one, which may
     be :class:`NeedsName` (what the bench measures: no network in its figure); with it, a
-    company name nothing offline knows costs one bounded search (:mod:`commands.ask.lookup`)."""
+    company name nothing offline knows costs one bounded search (:mod:`commands.ask.lookup`),
+    and a question understood before is taken from its market cache's memo while the
+    cache is unchanged."""
     services = ctx.services
     options: dict[str, Any] = {
         "today": services.market.today(),
@@ -72,7 +91,15 @@ def understand(
     }
     if not search:
         return interpret(question, may_search=True, **options)
-    return interpret_searching(question, find=finder(services.names), **options)
+    key = UnderstoodMemo.key(question, options["today"], options["baskets"], previous)
+    version = services.cache.version()  # before interpreting: see commands.ask.memo
+    memo = understood_memo(services.cache)
+    kept = memo.get(key, version)
+    if kept is not None:
+        return kept
+    outcome = interpret_searching(question, find=finder(services.names), **options)
+    memo.put(key, version, outcome)
+    return outcome
 
 
 def ask(ctx: Context, question: str, previous: Frame | None = None) -> Asked:
