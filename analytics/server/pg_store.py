@@ -27,10 +27,10 @@ PostgreSQL's own here, and why:
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
+import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import psycopg
@@ -40,16 +40,7 @@ from psycopg.rows import dict_row
 from analytics.errors import StorageUnavailable
 from analytics.server.migrations import MIGRATIONS
 from analytics.server.pg_url import StoreConnectError, check_url, password_of, redact
-from analytics.server.records import (
-    Basket,
-    PostRecord,
-    Subscription,
-    basket_from_row,
-    post_from_row,
-    subscription_from_row,
-    ts,
-)
-from analytics.server.store import LimitReached, NewSubscription, ServerStore
+from analytics.server.store import ServerStore
 
 __all__ = ["PostgresServerStore", "StoreConnectError", "check_url", "password_of", "redact"]
 
@@ -65,10 +56,6 @@ _SUBSCRIPTIONS_LOCK = 2
 POOL_TIMEOUT = 3.0
 CONNECT_TIMEOUT = 5
 
-_POSTS = (
-    "SELECT p.*, s.guild_id FROM summary_posts p JOIN summary_subscriptions s "
-    "ON s.id = p.subscription_id"
-)
 _SCHEMA_TABLE = (
     "CREATE TABLE IF NOT EXISTS marketbot_schema ("
     "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
@@ -122,7 +109,7 @@ class PostgresServerStore(ServerStore):
 
     @property
     def schema_version(self) -> int:
-        rows = self._rows("SELECT version FROM marketbot_schema WHERE id = 1")
+        rows = self._rows("SELECT version FROM marketbot_schema WHERE id = 1", {})
         return int(rows[0]["version"]) if rows else 0
 
     def close(self) -> None:
@@ -147,7 +134,7 @@ class PostgresServerStore(ServerStore):
             conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, _MIGRATION_LOCK))
             conn.execute(_SCHEMA_TABLE)
             conn.execute("INSERT INTO marketbot_schema VALUES (1, 0) ON CONFLICT DO NOTHING")
-            version = int(self._rows("SELECT version FROM marketbot_schema")[0]["version"])
+            version = int(self._rows("SELECT version FROM marketbot_schema", {})[0]["version"])
             if version > len(MIGRATIONS):
                 raise StoreConnectError(
                     f"MARKETBOT_DB: {self.location} was written by a newer marketbot "
@@ -158,241 +145,37 @@ class PostgresServerStore(ServerStore):
                     conn.execute(migration.render(PG_WORDS))  # several statements: no parameters
                     conn.execute("UPDATE marketbot_schema SET version = %s", (number,))
 
-    # -- plumbing -----------------------------------------------------------------------
-    def _rows(
-        self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()
-    ) -> list[dict[str, Any]]:
+    # -- what the shared queries need -------------------------------------------------
+    def _rows(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         with self.transaction() as conn:
-            return list(conn.execute(sql, params).fetchall())
+            return list(conn.execute(_pyformat(sql), params).fetchall())
 
     def _run(self, sql: str, params: Mapping[str, Any]) -> int:
         with self.transaction() as conn:
-            return conn.execute(sql, params).rowcount
+            return conn.execute(_pyformat(sql), params).rowcount
 
-    def _lock(self, key: int) -> None:
-        """A transaction-scoped advisory lock on (subscriptions, key mod 2^31)."""
+    def _insert(self, sql: str, params: Mapping[str, Any]) -> int:
+        (row,) = self._rows(f"{sql} RETURNING id", params)
+        return int(row["id"])
+
+    def _locked(self, table: str) -> str:
+        """Row locks: a second reader-then-writer waits here, then sees the first's write."""
+        return f"FOR UPDATE OF {table}" if table else "FOR UPDATE"
+
+    def _lock_server(self, guild_id: int) -> None:
+        """A transaction-scoped advisory lock on (subscriptions, guild id mod 2^31)."""
         self._run(
-            "SELECT pg_advisory_xact_lock(%(space)s, %(key)s)",
-            {"space": _SUBSCRIPTIONS_LOCK, "key": key % (2**31)},
+            "SELECT pg_advisory_xact_lock(:space, :key)",
+            {"space": _SUBSCRIPTIONS_LOCK, "key": guild_id % (2**31)},
         )
 
-    # -- baskets ------------------------------------------------------------------------
-    def basket(self, guild_id: int, name: str) -> Basket | None:
-        rows = self._rows(
-            "SELECT * FROM baskets WHERE guild_id = %(guild)s AND name = %(name)s",
-            {"guild": guild_id, "name": name},
-        )
-        return basket_from_row(rows[0]) if rows else None
 
-    def baskets(self, guild_id: int) -> list[Basket]:
-        rows = self._rows(
-            "SELECT * FROM baskets WHERE guild_id = %(guild)s ORDER BY name", {"guild": guild_id}
-        )
-        return [basket_from_row(r) for r in rows]
-
-    def insert_basket(self, basket: Basket, now: datetime) -> bool:
-        return self._run(
-            "INSERT INTO baskets (guild_id, name, members, created_by, created_at, updated_at) "
-            "VALUES (%(guild)s, %(name)s, %(members)s, %(by)s, %(now)s, %(now)s) "
-            "ON CONFLICT DO NOTHING",
-            {"guild": basket.guild_id, "name": basket.name,
-             "members": json.dumps(list(basket.members)), "by": basket.created_by,
-             "now": now.isoformat()},
-        ) == 1  # fmt: skip
-
-    def update_basket(
-        self, guild_id: int, name: str, change: Callable[[list[str]], list[str]], now: datetime
-    ) -> Basket | None:
-        with self.transaction():
-            rows = self._rows(
-                "SELECT * FROM baskets WHERE guild_id = %(guild)s AND name = %(name)s FOR UPDATE",
-                {"guild": guild_id, "name": name},
-            )
-            if not rows:
-                return None
-            found = basket_from_row(rows[0])
-            members = change(list(found.members))
-            self._run(
-                "UPDATE baskets SET members = %(members)s, updated_at = %(now)s "
-                "WHERE guild_id = %(guild)s AND name = %(name)s",
-                {"members": json.dumps(members), "now": now.isoformat(), "guild": guild_id,
-                 "name": name},
-            )  # fmt: skip
-        return Basket(guild_id, name, tuple(members), found.created_by, now.isoformat())
-
-    def delete_basket(self, guild_id: int, name: str) -> bool:
-        return self._run(
-            "DELETE FROM baskets WHERE guild_id = %(guild)s AND name = %(name)s",
-            {"guild": guild_id, "name": name},
-        ) == 1  # fmt: skip
-
-    # -- subscriptions ------------------------------------------------------------------
-    def insert_subscription(
-        self, new: NewSubscription, now: datetime, max_per_server: int
-    ) -> Subscription:
-        with self.transaction():
-            self._lock(new.guild_id)  # the count and the insert: no other writer between
-            (counted,) = self._rows(
-                "SELECT count(*) AS n FROM summary_subscriptions WHERE guild_id = %(guild)s",
-                {"guild": new.guild_id},
-            )
-            if counted["n"] >= max_per_server:
-                raise LimitReached(int(counted["n"]))
-            (row,) = self._rows(
-                "INSERT INTO summary_subscriptions (guild_id, channel_id, baskets, weekday, "
-                "hour, minute, timezone, created_by, created_at, active_since, updated_at) "
-                "VALUES (%(guild)s, %(channel)s, %(baskets)s, %(weekday)s, %(hour)s, "
-                "%(minute)s, %(tz)s, %(by)s, %(now)s, %(now)s, %(now)s) RETURNING *",
-                {"guild": new.guild_id, "channel": new.channel_id,
-                 "baskets": json.dumps(list(new.baskets)), "weekday": new.rule.weekday,
-                 "hour": new.rule.hour, "minute": new.rule.minute, "tz": new.rule.timezone,
-                 "by": new.created_by, "now": ts(now)},
-            )  # fmt: skip
-        return subscription_from_row(row)
-
-    def _subscriptions(self, where: str, params: Mapping[str, Any]) -> list[Subscription]:
-        sql = f"SELECT * FROM summary_subscriptions WHERE {where} ORDER BY id"  # noqa: S608
-        return [subscription_from_row(r) for r in self._rows(sql, params)]
-
-    def subscription(self, sub_id: int) -> Subscription | None:
-        found = self._subscriptions("id = %(id)s", {"id": sub_id})
-        return found[0] if found else None
-
-    def subscriptions(self, guild_id: int) -> list[Subscription]:
-        return self._subscriptions("guild_id = %(guild)s", {"guild": guild_id})
-
-    def active_subscriptions(self) -> list[Subscription]:
-        return self._subscriptions("paused_at IS NULL", {})
-
-    def delete_subscription(self, sub_id: int) -> None:
-        with self.transaction():
-            self._run("DELETE FROM summary_posts WHERE subscription_id = %(id)s", {"id": sub_id})
-            self._run("DELETE FROM summary_subscriptions WHERE id = %(id)s", {"id": sub_id})
-
-    # -- the ledger ---------------------------------------------------------------------
-    def _posts(self, where: str, params: Mapping[str, Any], lock: str = "") -> list[PostRecord]:
-        sql = f"{_POSTS} WHERE {where} ORDER BY p.slot_utc {lock}"
-        return [post_from_row(r) for r in self._rows(sql, params)]
-
-    def post(self, sub_id: int, slot: datetime) -> PostRecord | None:
-        found = self._posts("p.subscription_id = %(id)s AND p.slot_utc = %(slot)s",
-                            {"id": sub_id, "slot": ts(slot)})  # fmt: skip
-        return found[0] if found else None
-
-    def posts(self, sub_id: int) -> list[PostRecord]:
-        return self._posts("p.subscription_id = %(id)s", {"id": sub_id})
-
-    def open_posts(self) -> list[PostRecord]:
-        return self._posts("p.status IN ('retry', 'claimed')", {})
-
-    def _insert_post(self, sub_id: int, slot: datetime, now: datetime, **row: Any) -> bool:
-        """A ledger row for an existing subscription unless the slot has one: ``ON CONFLICT
-        DO NOTHING`` on the unique pair, so of concurrent inserts exactly one counts."""
-        values = {
-            "claimed_by": None, "claimed_at": None, "attempts": 0, "next_attempt_at": None,
-            "error": None, **row, "id": sub_id, "slot": ts(slot), "now": ts(now),
-        }  # fmt: skip
-        return self._run(
-            "INSERT INTO summary_posts (subscription_id, slot_utc, kind, status, claimed_by, "
-            "claimed_at, attempts, next_attempt_at, error, updated_at) "
-            "SELECT id, %(slot)s, %(kind)s, %(status)s, %(claimed_by)s, %(claimed_at)s, "
-            "%(attempts)s, %(next_attempt_at)s, %(error)s, %(now)s "
-            "FROM summary_subscriptions WHERE id = %(id)s ON CONFLICT DO NOTHING",
-            values,
-        ) == 1  # fmt: skip
-
-    def take_over(
-        self,
-        sub_id: int,
-        slot: datetime,
-        worker: str,
-        now: datetime,
-        may_take: Callable[[PostRecord], bool],
-    ) -> bool:
-        with self.transaction():
-            found = self._posts(
-                "p.subscription_id = %(id)s AND p.slot_utc = %(slot)s",
-                {"id": sub_id, "slot": ts(slot)},
-                lock="FOR UPDATE OF p",  # a second taker waits here, then sees it taken
-            )
-            if not found or not may_take(found[0]):
-                return False
-            self._run(
-                "UPDATE summary_posts SET status = 'claimed', claimed_by = %(worker)s, "
-                "claimed_at = %(now)s, attempts = attempts + 1, next_attempt_at = NULL, "
-                "updated_at = %(now)s WHERE subscription_id = %(id)s AND slot_utc = %(slot)s",
-                {"worker": worker, "now": ts(now), "id": sub_id, "slot": ts(slot)},
-            )
-        return True
-
-    def _finish(
-        self, sub_id: int, slot: datetime, worker: str, sets: str, params: Mapping[str, Any]
-    ) -> bool:
-        """Change the row only while ``worker`` owns its claim."""
-        return self._run(
-            f"UPDATE summary_posts SET {sets} WHERE subscription_id = %(id)s "  # noqa: S608
-            "AND slot_utc = %(slot)s AND status = 'claimed' AND claimed_by = %(worker)s",
-            {**params, "id": sub_id, "slot": ts(slot), "worker": worker},
-        ) == 1  # fmt: skip
-
-    def mark_posted(
-        self, sub_id: int, slot: datetime, worker: str, message_id: int, now: datetime
-    ) -> bool:
-        with self.transaction():
-            ok = self._finish(
-                sub_id, slot, worker,
-                "status = 'posted', message_id = %(message)s, error = NULL, updated_at = %(now)s",
-                {"message": message_id, "now": ts(now)},
-            )  # fmt: skip
-            if ok:
-                self._run(
-                    "UPDATE summary_subscriptions SET failed_weeks = 0, updated_at = %(now)s, "
-                    "active_since = CASE WHEN paused_at IS NULL THEN active_since "
-                    "ELSE %(now)s END, paused_at = NULL, paused_reason = NULL WHERE id = %(id)s",
-                    {"now": ts(now), "id": sub_id},
-                )
-        return ok
-
-    def mark_retry(
-        self, sub_id: int, slot: datetime, worker: str, error: str, next_at: datetime,
-        now: datetime,
-    ) -> bool:  # fmt: skip
-        return self._finish(
-            sub_id, slot, worker,
-            "status = 'retry', error = %(error)s, next_attempt_at = %(next)s, "
-            "claimed_by = NULL, updated_at = %(now)s",
-            {"error": error, "next": ts(next_at), "now": ts(now)},
-        )  # fmt: skip
-
-    def mark_failed(
-        self, sub_id: int, slot: datetime, worker: str, error: str, now: datetime,
-        pause_after: int, pause_reason: str,
-    ) -> bool:  # fmt: skip
-        with self.transaction():
-            ok = self._finish(
-                sub_id, slot, worker, "status = 'failed', error = %(error)s, updated_at = %(now)s",
-                {"error": error, "now": ts(now)},
-            )  # fmt: skip
-            row = self.post(sub_id, slot)
-            if ok and row is not None and row.kind == "weekly":
-                self._run(
-                    "UPDATE summary_subscriptions SET failed_weeks = failed_weeks + 1, "
-                    "updated_at = %(now)s, paused_at = coalesce(paused_at, "
-                    "CASE WHEN failed_weeks + 1 >= %(limit)s THEN %(now)s END), "
-                    "paused_reason = coalesce(paused_reason, "
-                    "CASE WHEN failed_weeks + 1 >= %(limit)s THEN %(reason)s END) "
-                    "WHERE id = %(id)s",
-                    {"now": ts(now), "limit": pause_after, "reason": pause_reason, "id": sub_id},
-                )
-        return ok
-
-    def mark_skipped(
-        self, sub_id: int, slot: datetime, worker: str, reason: str, now: datetime
-    ) -> bool:
-        return self._finish(
-            sub_id, slot, worker, "status = 'skipped', error = %(reason)s, updated_at = %(now)s",
-            {"reason": reason, "now": ts(now)},
-        )  # fmt: skip
+@functools.lru_cache(maxsize=256)
+def _pyformat(sql: str) -> str:
+    """The shared queries' ``:name`` placeholders as psycopg's ``%(name)s`` (a literal ``%``
+    doubled). The shared SQL has no ``:word`` inside a string literal, which this would
+    also rewrite; ``::type`` casts are left alone."""
+    return re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", sql.replace("%", "%%"))
 
 
 @contextlib.contextmanager
