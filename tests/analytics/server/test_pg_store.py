@@ -147,3 +147,17 @@ def test_postgresql_going_away_is_storage_unavailable_then_it_comes_back(tmp_pat
             assert baskets.names(GUILD) == ["after", "before"]
         finally:
             store.close()
+
+
+def test_the_shared_queries_placeholders_reach_postgresql_as_values(pg_url: str) -> None:
+    """The shared SQL is written with ``:name``; psycopg wants ``%(name)s``. A cast's ``::``
+    and a literal ``%`` must come through as they are, and a value is never SQL."""
+    store = PostgresServerStore(pg_url)
+    try:
+        (row,) = store._rows(
+            "SELECT :n::int + 1 AS next, '100%' AS pct, :text AS text",
+            {"n": 41, "text": "it's :n and %(n)s"},
+        )
+    finally:
+        store.close()
+    assert dict(row) == {"next": 42, "pct": "100%", "text": "it's :n and %(n)s"}
