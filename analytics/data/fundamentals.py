@@ -16,9 +16,7 @@ answer and is cached too, so an unknown symbol does not cost three requests per 
 from __future__ import annotations
 
 import json
-import logging
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,10 +24,8 @@ from typing import Any
 from analytics.data.breaker import CircuitBreaker
 from analytics.data.cache import MarketCache
 from analytics.data.market import MarketData, utc_now
+from analytics.data.per_symbol import PerSymbolStore
 from analytics.data.sources.base import Source
-from analytics.errors import RateLimitedError, SourceError
-
-log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(hours=24)
 
@@ -92,12 +88,15 @@ class _Row:
     fetched_at: datetime
 
 
-class FundamentalsStore:
+class FundamentalsStore(PerSymbolStore[_Row, Fundamentals]):
     """Fundamentals of symbols from one source, through the market cache.
 
-    A process has one (on :class:`~analytics.services.Services`), so its lock makes one
-    fetch decision at a time and two questions never fetch a symbol twice.
+    The fetch loop (breaker, rate limits, stale fallback) is
+    :class:`~analytics.data.per_symbol.PerSymbolStore`'s; this says what is kept and for how
+    long (``ttl``).
     """
+
+    what = "fundamentals"
 
     def __init__(
         self,
@@ -108,12 +107,8 @@ class FundamentalsStore:
         ttl: timedelta = DEFAULT_TTL,
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        self.cache = cache
-        self.source = source
-        self.clock = clock
+        super().__init__(cache, source, clock=clock, breaker=breaker)
         self.ttl = ttl
-        self.breaker = breaker or CircuitBreaker(clock)
-        self._fetch_lock = threading.Lock()
 
     @classmethod
     def beside(cls, market: MarketData) -> FundamentalsStore:
@@ -158,54 +153,31 @@ class FundamentalsStore:
                 pk="symbol",
             )
 
+    # -- what the fetch loop needs ----------------------------------------------------------
+    def _fresh(self, row: _Row, now: datetime) -> bool:
+        return now - row.fetched_at < self.ttl
+
+    def _fetcher(self) -> Callable[[str], dict[str, Any] | None]:
+        return self.source.fetch_info
+
+    def _from_cache(self, symbol: str, row: _Row) -> Fundamentals:
+        return Fundamentals(symbol, row.info, row.fetched_at)
+
+    def _keep(self, symbol: str, fetched: dict[str, Any] | None, now: datetime) -> Fundamentals:
+        info = _clean(fetched)
+        self._save(symbol, info, now)
+        return Fundamentals(symbol, info, now)
+
+    def _fallback(self, symbol: str, row: _Row | None, reason: str) -> Fundamentals:
+        if row is None:
+            return Fundamentals(
+                symbol, None, None, error=f"no fundamentals could be had ({reason})"
+            )
+        return Fundamentals(symbol, row.info, row.fetched_at, stale=True, stale_reason=reason)
+
     # -- public -----------------------------------------------------------------------------
     def get(self, symbol: str) -> Fundamentals:
         return self.get_many([symbol])[symbol]
-
-    def get_many(self, symbols: Iterable[str]) -> dict[str, Fundamentals]:
-        """Fundamentals of each symbol: fresh from the cache, else fetched, else stale.
-
-        After a rate limit the remaining symbols are not asked for (more requests only
-        lengthen Yahoo's ban); they are served from the cache, marked stale.
-        """
-        out: dict[str, Fundamentals] = {}
-        with self._fetch_lock:
-            blocked: str | None = None
-            for symbol in dict.fromkeys(symbols):
-                now = self.clock()
-                row = self.cached(symbol)
-                if row is not None and now - row.fetched_at < self.ttl:
-                    out[symbol] = Fundamentals(symbol, row.info, row.fetched_at)
-                    continue
-                if blocked is None and not self.breaker.allow():
-                    blocked = "data source paused after repeated rate limits"
-                if blocked is not None:
-                    out[symbol] = _fallback(symbol, row, blocked)
-                    continue
-                try:
-                    info = self.source.fetch_info(symbol)
-                except RateLimitedError as exc:
-                    self.breaker.record_rate_limit()
-                    log.warning("fundamentals of %s rate limited: %s", symbol, exc)
-                    blocked = "rate limited by the data source"
-                    out[symbol] = _fallback(symbol, row, blocked)
-                    continue
-                except SourceError as exc:
-                    log.warning("fundamentals of %s failed: %s", symbol, exc)
-                    out[symbol] = _fallback(symbol, row, f"data source failed: {exc}")
-                    continue
-                self.breaker.record_success()
-                info = _clean(info)
-                self._save(symbol, info, now)
-                out[symbol] = Fundamentals(symbol, info, now)
-        return out
-
-
-def _fallback(symbol: str, row: _Row | None, reason: str) -> Fundamentals:
-    """The cached answer marked stale, or an error when nothing was ever cached."""
-    if row is None:
-        return Fundamentals(symbol, None, None, error=f"no fundamentals could be had ({reason})")
-    return Fundamentals(symbol, row.info, row.fetched_at, stale=True, stale_reason=reason)
 
 
 def _clean(info: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -218,4 +190,3 @@ def _clean(info: dict[str, Any] | None) -> dict[str, Any] | None:
             continue
         out[str(key)] = value
     return out
-

@@ -18,20 +18,13 @@ Labels are kept as Yahoo sent them (``labels``: field -> ``currencyCode``) but n
 from __future__ import annotations
 
 import json
-import logging
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from analytics.data.breaker import CircuitBreaker
-from analytics.data.cache import MarketCache
-from analytics.data.market import MarketData, utc_now
-from analytics.data.sources.base import Source
-from analytics.errors import RateLimitedError, SourceError
-
-log = logging.getLogger(__name__)
+from analytics.data.market import MarketData
+from analytics.data.per_symbol import PerSymbolStore
 
 #: A quarter is reported within this long of its end (the issue's rule: 45 days).
 REPORT_LAG = timedelta(days=45)
@@ -125,35 +118,26 @@ def parse_periods(payload: dict[str, Any] | None) -> tuple[list[Period], list[Pe
     return out[0], out[1]
 
 
-class StatementStore:
-    """Statements of symbols from one source, through the market cache (module docstring).
+class StatementStore(PerSymbolStore[StoredStatements, Statements]):
+    """Statements of symbols from one source, through the market cache (module docstring);
+    the fetch loop is :class:`~analytics.data.per_symbol.PerSymbolStore`'s."""
 
-    A process has one (on :class:`~analytics.services.Services`); its lock makes one fetch
-    decision at a time, so two questions never fetch a symbol twice.
-    """
+    what = "statements"
+    cannot_fetch = "the data source has no statement history"
 
-    def __init__(
-        self,
-        cache: MarketCache,
-        source: Source,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        breaker: CircuitBreaker | None = None,
-    ) -> None:
-        self.cache = cache
-        self.source = source
-        self.clock = clock
-        self.breaker = breaker or CircuitBreaker(clock)
-        ttl = getattr(source, "info_ttl", None)
-        self.always_fetch = isinstance(ttl, timedelta) and ttl <= timedelta(0)
-        self._fetch_lock = threading.Lock()
+    @property
+    def always_fetch(self) -> bool:
+        """A source whose answers keep for no time (``info_ttl`` zero: a folder edited by
+        hand) is read on every question."""
+        ttl = getattr(self.source, "info_ttl", None)
+        return isinstance(ttl, timedelta) and ttl <= timedelta(0)
 
     @classmethod
     def beside(cls, market: MarketData) -> StatementStore:
         """The store that shares the market's cache, source, clock and circuit breaker."""
         return cls(market.cache, market.source, clock=market.clock, breaker=market.breaker)
 
-    def _row(self, symbol: str) -> StoredStatements | None:
+    def cached(self, symbol: str) -> StoredStatements | None:
         row = (
             self.cache.connection()
             .execute(
@@ -183,58 +167,32 @@ class StatementStore:
                 pk="symbol",
             )
 
-    def _fresh(self, fetched_at: datetime, latest: date | None, now: datetime) -> bool:
+    # -- what the fetch loop needs ----------------------------------------------------------
+    def _fresh(self, row: StoredStatements, now: datetime) -> bool:
         if self.always_fetch:
             return False
-        if now - fetched_at < RETRY:
+        if now - row.fetched_at < RETRY:
             return True
-        return latest is not None and now.date() < latest + NEXT_REPORT
+        return row.latest_end is not None and now.date() < row.latest_end + NEXT_REPORT
 
-    def get_many(self, symbols: Iterable[str]) -> dict[str, Statements]:
-        out: dict[str, Statements] = {}
-        fetch = getattr(self.source, "fetch_statements", None)
-        with self._fetch_lock:
-            blocked: str | None = None
-            for symbol in dict.fromkeys(symbols):
-                now = self.clock()
-                row = self._row(symbol)
-                if row is not None and self._fresh(row.fetched_at, row.latest_end, now):
-                    out[symbol] = _statements(symbol, row.payload, row.fetched_at)
-                    continue
-                if fetch is None:
-                    blocked = "the data source has no statement history"
-                elif blocked is None and not self.breaker.allow():
-                    blocked = "data source paused after repeated rate limits"
-                if blocked is not None:
-                    out[symbol] = _fallback(symbol, row, blocked)
-                    continue
-                try:
-                    payload = fetch(symbol)
-                except RateLimitedError as exc:
-                    self.breaker.record_rate_limit()
-                    log.warning("statements of %s rate limited: %s", symbol, exc)
-                    blocked = "rate limited by the data source"
-                    out[symbol] = _fallback(symbol, row, blocked)
-                    continue
-                except SourceError as exc:
-                    log.warning("statements of %s failed: %s", symbol, exc)
-                    out[symbol] = _fallback(symbol, row, f"data source failed: {exc}")
-                    continue
-                self.breaker.record_success()
-                self._save(symbol, payload, now)
-                out[symbol] = _statements(symbol, payload, now)
-        return out
+    def _fetcher(self) -> Callable[[str], dict[str, Any] | None] | None:
+        return getattr(self.source, "fetch_statements", None)
+
+    def _from_cache(self, symbol: str, row: StoredStatements) -> Statements:
+        return _statements(symbol, row.payload, row.fetched_at)
+
+    def _keep(self, symbol: str, fetched: dict[str, Any] | None, now: datetime) -> Statements:
+        self._save(symbol, fetched, now)
+        return _statements(symbol, fetched, now)
+
+    def _fallback(self, symbol: str, row: StoredStatements | None, reason: str) -> Statements:
+        if row is None:
+            return Statements(symbol, [], [], None, error=f"no statements could be had ({reason})")
+        stale = _statements(symbol, row.payload, row.fetched_at)
+        stale.stale, stale.stale_reason = True, reason
+        return stale
 
 
 def _statements(symbol: str, payload: dict[str, Any] | None, fetched: datetime) -> Statements:
     quarterly, annual = parse_periods(payload)
     return Statements(symbol, quarterly, annual, fetched)
-
-
-def _fallback(symbol: str, row: StoredStatements | None, reason: str) -> Statements:
-    if row is None:
-        return Statements(symbol, [], [], None, error=f"no statements could be had ({reason})")
-    stale = _statements(symbol, row.payload, row.fetched_at)
-    stale.stale, stale.stale_reason = True, reason
-    return stale
-
