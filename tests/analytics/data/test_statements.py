@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from analytics.data.statements import NEXT_REPORT
+from analytics.data.breaker import CircuitBreaker
+from analytics.data.cache import MarketCache
+from analytics.data.statements import NEXT_REPORT, StatementStore
+from analytics.errors import RateLimitedError
 from analytics.services import Services
 from tests.analytics.metrics.recorded_setup import listing, recorded_services
 from tests.analytics.metrics.test_valuation_history import Q4_END, beke_bars, four_quarters
-from tests.source_doubles import Clock
+from tests.source_doubles import Clock, MemorySource
 from tests.yahoo_double import YahooDouble
 from tests.yahoo_recorded import recorded, timeseries_items, with_timeseries
 
@@ -80,3 +84,45 @@ def test_nothing_cached_and_yahoo_down_gives_the_reason(
     yahoo_double.server_error()
     got = services.statements.get_many(["BEKE"])["BEKE"]
     assert got.quarterly == [] and got.error and "no statements could be had" in got.error
+
+
+class RateLimitedStatements(MemorySource):
+    """A source whose statement history is always rate limited; ``asked`` records who."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.asked: list[str] = []
+
+    def fetch_statements(self, symbol: str) -> dict[str, Any] | None:
+        self.asked.append(symbol)
+        raise RateLimitedError("429")
+
+
+def test_a_rate_limit_stops_asking_for_the_rest_of_the_batch(tmp_path: Path) -> None:
+    cache = MarketCache(tmp_path / "c.sqlite3")
+    source, clock = RateLimitedStatements(), Clock(NOW)
+    breaker = CircuitBreaker(clock, threshold=1)
+    try:
+        got = StatementStore(cache, source, clock=clock, breaker=breaker).get_many(
+            ["AAA", "BBB", "CCC"]
+        )
+    finally:
+        cache.close()
+    assert source.asked == ["AAA"]  # the rest are not asked: more requests lengthen the ban
+    assert breaker.open_until == NOW + breaker.base_delay
+    for symbol in ("AAA", "BBB", "CCC"):
+        assert got[symbol].error == "no statements could be had (rate limited by the data source)"
+
+
+def test_a_source_without_statement_history_is_not_asked_and_says_so(tmp_path: Path) -> None:
+    cache = MarketCache(tmp_path / "c.sqlite3")
+    try:
+        store = StatementStore(cache, MemorySource({}), clock=Clock(NOW))
+        got = store.get_many(["AAA", "BBB"])
+        saved = cache.connection().execute("SELECT count(*) AS n FROM statements").fetchone()
+        assert saved["n"] == 0  # nothing was fetched, so nothing was saved
+    finally:
+        cache.close()
+    assert store.breaker.open_until is None
+    reason = "no statements could be had (the data source has no statement history)"
+    assert [got["AAA"].error, got["BBB"].error] == [reason, reason]
