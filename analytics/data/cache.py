@@ -26,7 +26,6 @@ from analytics.data.schema import MIGRATIONS
 from analytics.data.sources.base import Bar
 from analytics.data.sqlite import MARKET_CACHE_ID, SQLiteFile
 
-
 #: One symbol's bars in a range of days, every column (:func:`_bar` builds them).
 _SAMPLE = (
     "SELECT day, close, open, high, low, adj_close, volume FROM bars "
@@ -396,4 +395,3 @@ def _compact_fetches(conn: sqlite3.Connection, symbol: str) -> None:
 def _like_prefix(prefix: str) -> str:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
-

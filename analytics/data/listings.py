@@ -11,10 +11,9 @@ All SQL takes values as parameters.
 
 from __future__ import annotations
 
-import sqlite3
-
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -105,6 +104,10 @@ def normalize_query(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+#: A listing's columns, in the order of :class:`Listing`'s fields.
+_LISTING_COLUMNS = "symbol, long_name, short_name, exchange, exchange_name, quote_type"
+
+
 class ListingStore:
     """Listings' names and search answers in the market cache."""
 
@@ -149,12 +152,9 @@ class ListingStore:
         if not symbols:
             return {}
         marks = ",".join("?" * len(symbols))
-        rows = self.cache.connection().execute(
-            # Only "?" placeholders are interpolated; the symbols go in as parameters.
-            "SELECT symbol, long_name, short_name, exchange, exchange_name, quote_type "
-            f"FROM listings WHERE symbol IN ({marks})",  # noqa: S608
-            symbols,
-        )
+        # Only "?" placeholders are interpolated; the symbols go in as parameters.
+        sql = f"SELECT {_LISTING_COLUMNS} FROM listings WHERE symbol IN ({marks})"  # noqa: S608
+        rows = self.cache.connection().execute(sql, symbols)
         return {r["symbol"]: _listing(r) for r in rows}
 
     def matching(self, query: str, limit: int = 25) -> list[tuple[Listing, bool]]:
@@ -170,7 +170,11 @@ class ListingStore:
             "WHERE symbol LIKE ? ESCAPE '\\' OR lower(long_name) LIKE ? ESCAPE '\\' "
             "OR lower(short_name) LIKE ? ESCAPE '\\' "
             "ORDER BY cached DESC, symbol LIMIT 500",
-            (query.strip().upper().replace("%", "").replace("_", "") + "%", first + "%", first + "%"),
+            (
+                query.strip().upper().replace("%", "").replace("_", "") + "%",
+                first + "%",
+                first + "%",
+            ),
         )
         out: list[tuple[Listing, bool]] = []
         upper = query.strip().upper()

@@ -34,13 +34,14 @@ from analytics.data.breaker import CircuitBreaker
 from analytics.data.cache import FetchRecord, MarketCache
 from analytics.data.clock import LONGEST_CLOSURE, ONE_DAY, latest_possible_day, utc_now
 from analytics.data.closes import Closes
-from analytics.errors import RateLimitedError, SourceError
 from analytics.data.listings import ListingStore
-from analytics.data.sources.base import Bar, Listing, Source, SymbolHistory
 from analytics.data.series import History, Problem, ProblemKind, Series, Window
+from analytics.data.sources.base import Bar, Listing, Source, SymbolHistory
 from analytics.data.symbols import currency_from_suffix
+from analytics.errors import RateLimitedError, SourceError
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(slots=True)
 class _Outcome:

@@ -120,7 +120,9 @@ class Ambiguity:
 
     def message(self) -> str:
         shown = ", ".join(
-            f"{c.symbol} {display_name(c.name) or ''} ({exchange_name(c) or '?'})".replace("  ", " ")
+            f"{c.symbol} {display_name(c.name) or ''} ({exchange_name(c) or '?'})".replace(
+                "  ", " "
+            )
             for c in self.candidates
         )
         return f"'{self.typed}' matches several companies: {shown}. Give the symbol you mean."
@@ -242,7 +244,9 @@ class NameResolver:
             found = NameMatch(name, offline[0]) if len(offline) == 1 else None
         return found.symbol if isinstance(found, NameMatch) else None
 
-    def search(self, query: str, timeout: float | None = None, limit: int = SEARCH_LIMIT) -> list[Listing]:
+    def search(
+        self, query: str, timeout: float | None = None, limit: int = SEARCH_LIMIT
+    ) -> list[Listing]:
         """The source's answer, cached for a week; failures raise and are not cached."""
         finder = getattr(self.source, "search", None)
         if finder is None:
@@ -322,8 +326,10 @@ class NameResolver:
         when ``wait`` is up goes on in the background and caches its answer for the next
         keystroke; failures are logged, never raised."""
         typed = " ".join(text.split())
-        if not typed or len(typed) > MAX_NAME or not all(
-            ch.isalnum() or ch in " &.-'^=" for ch in typed
+        if (
+            not typed
+            or len(typed) > MAX_NAME
+            or not all(ch.isalnum() or ch in " &.-'^=" for ch in typed)
         ):
             return []
         known = self.store.matching(typed, limit)

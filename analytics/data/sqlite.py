@@ -190,7 +190,9 @@ _KIND_NAMES = {
 
 
 def describe_kind(application_id: int) -> str:
-    return _KIND_NAMES.get(application_id, f"not a marketbot file (application id {application_id})")
+    return _KIND_NAMES.get(
+        application_id, f"not a marketbot file (application id {application_id})"
+    )
 
 
 class Transaction:

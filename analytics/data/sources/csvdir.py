@@ -30,10 +30,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from analytics.errors import SourceError
 from analytics.data.sources.base import Listing, SymbolHistory
 from analytics.data.sources.csvlayout import CsvLayoutError, ParsedFile, parse_rows
 from analytics.data.sources.csvsearch import search_folder
+from analytics.errors import SourceError
 
 log = logging.getLogger(__name__)
 

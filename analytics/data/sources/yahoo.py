@@ -34,10 +34,8 @@ import yfinance as yf
 from yfinance.data import SingletonMeta, YfData
 from yfinance.exceptions import YFRateLimitError
 
-from analytics.errors import RateLimitedError, SourceError
 from analytics.data.sources.base import Bar, FailureKind, Listing, SymbolHistory, finite
 from analytics.data.sources.yahoo_search import lookup_documents, search_quotes
-from analytics.data.sources.yahoo_statements import labels_of, periods_of
 from analytics.data.sources.yahoo_session import (
     Observation,
     YahooSession,
@@ -48,6 +46,8 @@ from analytics.data.sources.yahoo_session import (
     process_cache_dir,
     remember_timezone,
 )
+from analytics.data.sources.yahoo_statements import labels_of, periods_of
+from analytics.errors import RateLimitedError, SourceError
 
 _LOG = logging.getLogger(__name__)
 

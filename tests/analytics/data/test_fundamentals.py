@@ -11,9 +11,9 @@ import pytest
 
 from analytics.data.cache import MarketCache
 from analytics.data.fundamentals import DEFAULT_TTL, FundamentalsStore
-from analytics.services import Services
 from analytics.data.sources.csvdir import CsvFolderSource
 from analytics.data.sources.yahoo import YahooSource
+from analytics.services import Services
 from tests.source_doubles import Clock
 from tests.yahoo_double import DailyBar, YahooDouble, symbol_data
 

@@ -27,7 +27,9 @@ GBP = Series("GBP=X", "GBP", daily(("2025-01-03", 0.80)))
 
 @pytest.fixture
 def table() -> FxTable:
-    return FxTable({"HKD=X": HKD, "GBP=X": GBP}, {"JPY=X": Problem(ProblemKind.UNKNOWN, "unknown symbol")})
+    return FxTable(
+        {"HKD=X": HKD, "GBP=X": GBP}, {"JPY=X": Problem(ProblemKind.UNKNOWN, "unknown symbol")}
+    )
 
 
 def test_rate_on_the_day_and_on_or_before(table: FxTable) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from analytics.data.cache import FetchRecord, MarketCache
-from analytics.errors import RateLimitedError, SourceError
 from analytics.data.market import MarketData, latest_possible_day
 from analytics.data.series import Problem, ProblemKind
 from analytics.data.sources.base import Bar, SymbolHistory
 from analytics.data.sources.csvdir import CsvFolderSource
+from analytics.errors import RateLimitedError, SourceError
 from tests.source_doubles import Call, Clock, MemorySource, RecordingSource, daily
 
 D = date.fromisoformat
@@ -26,6 +26,7 @@ D = date.fromisoformat
 
 def unavailable(text: str) -> Problem:
     return Problem(ProblemKind.UNAVAILABLE, text)
+
 
 # Monday 6 January 2025, 15:00 UTC: New York is open, so 6 January is not settled yet.
 MONDAY = datetime(2025, 1, 6, 15, 0, tzinfo=UTC)
@@ -204,9 +205,8 @@ def test_a_source_failure_serves_the_cache_marked_stale(
     assert aapl.last_day == D("2025-03-07")
     # nothing cached: not a series, a reason
     assert "MSFT" not in history.series
-    assert (
-        history.problems["MSFT"]
-        == unavailable("no data could be had (data source failed: network unreachable)")
+    assert history.problems["MSFT"] == unavailable(
+        "no data could be had (data source failed: network unreachable)"
     )
     assert history.unknown == []
 

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from analytics.data.cache import MarketCache
-from analytics.errors import SourceError
 from analytics.data.market import MarketData
 from analytics.data.sources.base import Bar
 from analytics.data.sources.yahoo import YahooSource
+from analytics.errors import SourceError
+from tests.real_data import MARKET_DATA
 from tests.source_doubles import Call, Clock, MemorySource, RecordingSource, daily
 from tests.yahoo_double import DailyBar, RecordedRequest, YahooDouble, shared_symbols
-from tests.real_data import MARKET_DATA
 
 D = date.fromisoformat
 MONDAY = datetime(2025, 1, 6, 15, 0, tzinfo=UTC)  # 6 January is live, the 3rd settled

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.errors import UserInputError
 from analytics.data.symbols import (
     MAX_SYMBOLS,
     currency_from_suffix,
@@ -12,6 +11,7 @@ from analytics.data.symbols import (
     normalize_symbol,
     parse_symbol_list,
 )
+from analytics.errors import UserInputError
 
 
 @pytest.mark.parametrize(

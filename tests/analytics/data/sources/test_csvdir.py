@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.errors import SourceError
 from analytics.data.sources.base import Source
 from analytics.data.sources.csvdir import CsvFolderSource
+from analytics.errors import SourceError
 from tests.real_data import MARKET_DATA
 
 MARKET_FILES = sorted(p.name for p in MARKET_DATA.glob("*.csv"))

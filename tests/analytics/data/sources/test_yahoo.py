@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.errors import RateLimitedError, SourceError
 from analytics.data.sources.yahoo import YahooSession, YahooSource
-from tests.real_data import MARKET_DATA, closes_by_date as csv_closes
+from analytics.errors import RateLimitedError, SourceError
+from tests.real_data import closes_by_date as csv_closes
 from tests.yahoo_double import (
     DailyBar,
     YahooDouble,
