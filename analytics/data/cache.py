@@ -218,7 +218,7 @@ class MarketCache(SQLiteFile):
                 rows,
             )
             conn.execute(
-                "INSERT INTO fetches (symbol, start, \"end\", fetched_at) VALUES (?, ?, ?, ?)",
+                'INSERT INTO fetches (symbol, start, "end", fetched_at) VALUES (?, ?, ?, ?)',
                 (symbol, start.isoformat(), end.isoformat(), fetched_at.isoformat()),
             )
             _compact_fetches(conn, symbol)
