@@ -14,7 +14,6 @@ leaves a range marked as fetched without its rows.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -63,27 +62,8 @@ class MarketCache(SQLiteFile):
         self.migrate(MIGRATIONS)
         #: Recent column reads, valid while the file is unchanged (see ClosesMemo).
         self.closes_memo = ClosesMemo()
-        self._watcher: sqlite3.Connection | None = None
-        self._watcher_lock = threading.Lock()
-
-    def version(self) -> int:
-        """Changes whenever any connection but this one commits to the file (this process's
-        threads, another process): ``PRAGMA data_version`` of a connection that only asks."""
-        with self._watcher_lock:
-            if self._watcher is None:
-                if self._closed:
-                    raise RuntimeError(f"{self.path.name} is closed")
-                self._watcher = sqlite3.connect(
-                    self.path, timeout=5.0, isolation_level=None, check_same_thread=False
-                )
-                self._watcher.row_factory = sqlite3.Row
-            return int(self._watcher.execute("PRAGMA data_version").fetchone()["data_version"])
 
     def close(self) -> None:
-        with self._watcher_lock:
-            if self._watcher is not None:
-                self._watcher.close()
-                self._watcher = None
         self.closes_memo.clear()
         super().close()
 
@@ -117,13 +97,17 @@ class MarketCache(SQLiteFile):
         The day's ordinal comes from SQLite: ``julianday`` of a ``YYYY-MM-DD`` text is a
         whole day plus .5, so subtracting ``julianday('0001-01-01') - 1`` is exact.
         """
+        conn = self.connection()
+        # Inside this thread's open transaction a read may see its uncommitted writes (which
+        # a rollback would undo without changing the version): read, never keep.
+        keep = not conn.in_transaction
         key = (symbol, start, end, adjusted)
         version = self.version()  # before the read: see ClosesMemo
-        kept = self.closes_memo.get(key, version)
+        kept = self.closes_memo.get(key, version) if keep else None
         if kept is not None:
             return kept
         value = "coalesce(adj_close, close)" if adjusted else "close"
-        cursor = self.connection().cursor()
+        cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples: a Row per bar costs as much as the read
         rows = cursor.execute(
             # Only one of two fixed column expressions is interpolated.
@@ -131,7 +115,8 @@ class MarketCache(SQLiteFile):
             "FROM bars WHERE symbol = ? AND day >= ? AND day <= ? ORDER BY day",
             (symbol, start.isoformat(), end.isoformat()),
         ).fetchall()
-        return self.closes_memo.put(key, version, Closes.of_rows(rows))
+        read = Closes.of_rows(rows)
+        return self.closes_memo.put(key, version, read) if keep else read
 
     def sampled_bars(
         self, symbol: str, start: date, end: date, probes: Sequence[date]

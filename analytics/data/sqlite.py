@@ -56,6 +56,8 @@ class SQLiteFile:
         self._all_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._watcher: sqlite3.Connection | None = None
+        self._watcher_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------
     def connection(self) -> sqlite3.Connection:
@@ -115,7 +117,28 @@ class SQLiteFile:
         """
         return Snapshot(self.connection())
 
+    def version(self) -> int:
+        """A number that changes whenever any other connection commits to the file (this
+        process's threads, another process): ``PRAGMA data_version`` of a connection of its
+        own that never writes. Memos of what was read compare it (``ClosesMemo``)."""
+        with self._watcher_lock:
+            if self._watcher is None:
+                if self._closed:
+                    raise RuntimeError(f"{self.path.name} is closed")
+                self._watcher = sqlite3.connect(
+                    self.path,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                self._watcher.row_factory = sqlite3.Row
+            return _pragma(self._watcher, "data_version")
+
     def close(self) -> None:
+        with self._watcher_lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
         with self._lock:
             self._closed = True
             for conn in self._all_conns:

@@ -133,3 +133,20 @@ def test_closing_the_cache_ends_the_watcher(cache: MarketCache) -> None:
     assert len(cache.closes_memo) == 0
     with pytest.raises(RuntimeError, match="closed"):
         cache.version()
+
+
+def test_a_read_inside_a_transaction_is_never_kept(cache: MarketCache) -> None:
+    """Uncommitted rows seen by their own transaction must not outlive a rollback."""
+    before = as_rows(cache.closes("AAA", START, END))
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        with cache.transaction():
+            cache.store_fetch("AAA", START, END, weekday_bars(50.0), NOW)
+            inside = cache.closes("AAA", START, END)
+            assert inside.values[0] == 50.0  # the transaction sees its own write
+            raise Abort
+    after = cache.closes("AAA", START, END)
+    assert as_rows(after) == before == fresh_read(cache.path, "AAA")
