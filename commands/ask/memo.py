@@ -11,7 +11,9 @@ knows (tickers fetched, company names seen). The first four are the key; the las
 cache file's version (:meth:`analytics.data.cache.MarketCache.version`, which changes with
 any commit), taken before interpreting, so a write landing meanwhile can only make the
 entry look stale. Only :class:`Understood` outcomes are kept: a refusal may come from a
-name search that failed for now, and must be tried again next time.
+name search that failed for now, and must be tried again next time. One thing changes
+without a write: a week-old search answer expiring. A question it resolved keeps that
+reading until the day changes (today is in the key): the listing it named still exists.
 """
 
 from __future__ import annotations
