@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date
 
 from analytics.data.listings import display_name, exchange_name
-from analytics.data.names import Ambiguity, NameMatch, NameResolver, check_name, no_match
+from analytics.data.names import Ambiguity, NameMatch, NameResolver, check_name
 from analytics.data.sources.base import Listing
 from analytics.errors import SourceError, UserInputError
 from commands.ask.frame import Frame
@@ -95,7 +95,11 @@ def searched(
             f"({_reason(exc)}). Try again shortly, or give its ticker."
         )
     if found is None:
-        return Refusal(str(no_match(phrase)))
+        # Not no_match()'s hint, which is about /quote's option: this was a question.
+        return Refusal(
+            f"No company or symbol matches '{shown(phrase, 40)}'. "
+            "Ask again with its ticker (0700.HK, AAPL) or its name as listed."
+        )
     if isinstance(found, Ambiguity):
         return _either(found, names, again)
     outcome = again(with_name(names, phrase, found.symbol))

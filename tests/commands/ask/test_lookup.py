@@ -156,6 +156,8 @@ def test_no_company_of_that_name_is_said(resolver: NameResolver, yahoo_double: Y
     outcome = ask("how did flurbco do vs the mag 7 this year", resolver)
     assert isinstance(outcome, Refusal)
     assert outcome.message.startswith("No company or symbol matches 'flurbco'.")
+    assert "/quote" not in outcome.message  # a question's line, not an option's hint
+    assert "ticker" in outcome.message
     assert searches(yahoo_double) == ["flurbco"]
 
 
