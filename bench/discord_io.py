@@ -80,13 +80,14 @@ class BurstResult:
     answered: int
     errors: int
     max_defer_ms: float
-    p50_ms: float
-    p95_ms: float
     #: CPU time of the measured processes over the burst's wall time, as a percentage of
     #: every core (100% = all cores busy the whole time); None when not measured.
     cpu_pct: float | None = None
     #: Every answered interaction's sent → followup time, for percentiles over all bursts.
     totals_ms: tuple[float, ...] = ()
+
+    def percentile_ms(self, q: float) -> float:
+        return percentile(list(self.totals_ms), q)
 
     @classmethod
     def of(
@@ -99,8 +100,6 @@ class BurstResult:
             answered=len(ok),
             errors=sum(o.error for o in ok) + (len(outcomes) - len(ok)),
             max_defer_ms=max((o.defer_ms for o in ok), default=float("inf")),
-            p50_ms=percentile(totals, 50),
-            p95_ms=percentile(totals, 95),
             cpu_pct=cpu_pct,
             totals_ms=tuple(totals),
         )

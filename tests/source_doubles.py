@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -116,3 +118,17 @@ class RecordingSource:
 
     def symbols_asked(self) -> list[str]:
         return [s for call in self.calls for s in call.symbols]
+
+
+def random_walk_bars(symbol: str, start: date, end: date) -> list[Bar]:
+    """Seeded by ``symbol``: weekdays with some holidays, a random walk of closes, and an
+    adjusted close on about half the days (long synthetic histories for the fast paths)."""
+    rng = random.Random(symbol)
+    price, bars, day = 100.0, [], start
+    while day <= end:
+        if day.weekday() < 5 and rng.random() > 0.05:
+            price *= math.exp(rng.gauss(0.0, 0.02))
+            adj = price * 0.97 if rng.random() < 0.5 else None
+            bars.append(Bar(day, price, adj_close=adj))
+        day += timedelta(days=1)
+    return bars

@@ -1,8 +1,9 @@
 """``make lint`` reads every source file: ruff's exclusions must not hide a package.
 
 Found once: ``extend-exclude = ["data"]`` (meant for the ./data folder of SQLite files)
-matched every folder named ``data``, so ruff never checked ``analytics/data/`` and eleven
-files there had drifted. Ruff is asked which files it would check; each ``.py`` file git
+matched every folder named ``data``, so ruff never checked ``analytics/data/`` or
+``tests/analytics/data/``: 13 lint errors (12 of them fixable) and 8 unformatted files had
+piled up there. Ruff is asked which files it would check; each ``.py`` file git
 tracks under the three packages, bench and tests must be among them.
 """
 

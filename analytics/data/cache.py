@@ -102,7 +102,7 @@ class MarketCache(SQLiteFile):
         # a rollback would undo without changing the version): read, never keep.
         keep = not conn.in_transaction
         key = (symbol, start, end, adjusted)
-        version = self.version()  # before the read: see ClosesMemo
+        version = self.version() if keep else 0  # before the read: see ClosesMemo
         kept = self.closes_memo.get(key, version) if keep else None
         if kept is not None:
             return kept

@@ -9,13 +9,13 @@ every number downstream is the one the bars would have given.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+
+from analytics.data.memo import VersionedMemo
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class Closes:
 MEMO_POINTS = 500_000
 
 
-class ClosesMemo:
+class ClosesMemo(VersionedMemo[Closes]):
     """The closes the market cache read recently, kept in this process while the file is
     unchanged.
 
@@ -66,48 +66,10 @@ class ClosesMemo:
     """
 
     def __init__(self, max_points: int = MEMO_POINTS) -> None:
-        self.max_points = max_points
-        self._entries: OrderedDict[Hashable, tuple[int, Closes]] = OrderedDict()
-        self._points = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(max_points, weight=len)
 
-    def get(self, key: Hashable, version: int) -> Closes | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None or found[0] != version:
-                if found is not None:
-                    self._drop(key)
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return found[1]
-
-    def put(self, key: Hashable, version: int, closes: Closes) -> Closes:
-        """Keep ``closes`` (made read-only: callers share the arrays) and return them."""
-        closes.days.flags.writeable = False
-        closes.values.flags.writeable = False
-        if len(closes) > self.max_points:
-            return closes
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = (version, closes)
-            self._points += len(closes)
-            while self._points > self.max_points:
-                self._drop(next(iter(self._entries)))
-        return closes
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._points = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def _drop(self, key: Hashable) -> None:
-        _, closes = self._entries.pop(key)
-        self._points -= len(closes)
+    def put(self, key: Hashable, version: int, value: Closes) -> Closes:
+        """Keep ``value``, made read-only (callers share the arrays), and return it."""
+        value.days.flags.writeable = False
+        value.values.flags.writeable = False
+        return super().put(key, version, value)

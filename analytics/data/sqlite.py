@@ -99,14 +99,14 @@ class SQLiteFile:
             self._local.db = db
         return db
 
-    def transaction(self) -> Transaction:
+    def transaction(self) -> Scope:
         """``with file.transaction() as conn:`` — BEGIN IMMEDIATE ... COMMIT/ROLLBACK.
 
         A transaction opened inside another joins it (the outer one commits).
         """
-        return Transaction(self.connection())
+        return Scope(self.connection(), "BEGIN IMMEDIATE")
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> Scope:
         """``with file.snapshot() as conn:`` — several reads that see one state of the file.
 
         Each statement on its own sees the file as it was when it began; reads that must
@@ -115,7 +115,7 @@ class SQLiteFile:
         takes no write lock: in WAL mode writers go on meanwhile. Inside an open transaction
         the reads simply join it.
         """
-        return Snapshot(self.connection())
+        return Scope(self.connection(), "BEGIN DEFERRED")
 
     def version(self) -> int:
         """A number that changes whenever any other connection commits to the file (this
@@ -218,41 +218,26 @@ def describe_kind(application_id: int) -> str:
     )
 
 
-class Transaction:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+class Scope:
+    """``BEGIN <how>`` on entry; COMMIT on a clean exit, ROLLBACK on an exception. Opened
+    inside another transaction it joins that one (the outer scope ends it). One class for
+    writes (``BEGIN IMMEDIATE``) and read snapshots (``BEGIN DEFERRED``: ending a read with
+    either statement changes nothing)."""
+
+    def __init__(self, conn: sqlite3.Connection, begin: str) -> None:
         self.conn = conn
+        self.begin = begin
         self._nested = False
 
     def __enter__(self) -> sqlite3.Connection:
         self._nested = self.conn.in_transaction
         if not self._nested:
-            self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self._nested:
-            return
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
-
-
-class Snapshot:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self._nested = False
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._nested = self.conn.in_transaction
-        if not self._nested:
-            self.conn.execute("BEGIN DEFERRED")
+            self.conn.execute(self.begin)
         return self.conn
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if not self._nested:
-            # Nothing was written: COMMIT only ends the read.
-            self.conn.execute("COMMIT")
+            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def _pragma(conn: sqlite3.Connection, name: str) -> int:

@@ -18,11 +18,10 @@ reading until the day changes (today is in the key): the listing it named still 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import date
 
+from analytics.data.memo import VersionedMemo
 from commands.ask.frame import Frame
 from commands.ask.interpret import Understood
 
@@ -30,14 +29,11 @@ from commands.ask.interpret import Understood
 MEMO_SIZE = 2048
 
 
-class UnderstoodMemo:
-    """A bounded, thread-safe map from what an interpretation depends on to its outcome."""
+class UnderstoodMemo(VersionedMemo[Understood]):
+    """What an interpretation depends on -> its outcome, for :class:`Understood` ones."""
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, tuple[int, Understood]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
+        super().__init__(size)
 
     @staticmethod
     def key(
@@ -47,30 +43,6 @@ class UnderstoodMemo:
         # another order only miss the memo, never hit a wrong entry.
         return (question, today, baskets, None if previous is None else repr(previous))
 
-    def get(self, key: Hashable, version: int) -> Understood | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            if found[0] != version:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return found[1]
-
-    def put(self, key: Hashable, version: int, outcome: object) -> None:
-        if not isinstance(outcome, Understood):
-            return
-        with self._lock:
-            self._entries[key] = (version, outcome)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
+    def put(self, key: Hashable, version: int, value: object) -> object:  # type: ignore[override]
+        """Keep ``value`` only if it is :class:`Understood` (see the module's docstring)."""
+        return super().put(key, version, value) if isinstance(value, Understood) else value

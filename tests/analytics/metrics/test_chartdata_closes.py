@@ -4,10 +4,8 @@ Bar) gives exactly the chart of the every-bar read it replaced: the same ChartDa
 
 from __future__ import annotations
 
-import math
-import random
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,7 @@ from analytics.metrics.returns import member_paths
 from analytics.metrics.targets import Target
 from analytics.services import Services
 from tests.real_data import MARKET_DATA
-from tests.source_doubles import Clock, MemorySource
+from tests.source_doubles import Clock, MemorySource, random_walk_bars
 
 D = date.fromisoformat
 TITANS = ("9988.HK", "0700.HK", "1810.HK", "1211.HK", "0981.HK", "9618.HK", "9999.HK")
@@ -179,26 +177,15 @@ def test_closes_are_the_bars_columns(services: Services) -> None:
     assert len(cache.closes("AAPL", D("2030-01-01"), D("2031-01-01"))) == 0
 
 
-def _walk(symbol: str, start: date, end: date) -> list[Bar]:
-    """Weekdays with some holidays; an adjusted close on about half the days."""
-    rng = random.Random(symbol)
-    price, bars, day = 100.0, [], start
-    while day <= end:
-        if day.weekday() < 5 and rng.random() > 0.05:
-            price *= math.exp(rng.gauss(0.0, 0.02))
-            adj = price * 0.97 if rng.random() < 0.5 else None
-            bars.append(Bar(day, price, adj_close=adj))
-        day += timedelta(days=1)
-    return bars
-
-
 def test_adjusted_closes_on_some_days_same_chart_both_ways(tmp_path: Path) -> None:
     """Total return takes the adjusted close where a bar has one and the close where not:
     the column-wise read (``coalesce`` in SQL) must take the same value on every day."""
     start, end = D("2005-01-01"), D("2025-05-22")
-    data = {s: _walk(s, start, end) for s in ("AAA", "BBB", "CCC")}
-    data["DDD"] = [Bar(b.day, b.close) for b in _walk("DDD", start, end)]  # no adj at all
-    data["NEW"] = _walk("NEW", D("2025-05-01"), end)  # too short for a year
+    data = {s: random_walk_bars(s, start, end) for s in ("AAA", "BBB", "CCC")}
+    data["DDD"] = [
+        Bar(b.day, b.close) for b in random_walk_bars("DDD", start, end)
+    ]  # no adj at all
+    data["NEW"] = random_walk_bars("NEW", D("2025-05-01"), end)  # too short for a year
     clock = Clock(datetime(2025, 5, 23, 12, tzinfo=UTC))
     market = MarketData(MarketCache(tmp_path / "c.sqlite3"), MemorySource(data), clock=clock)
     target, vs = symbols("AAA", "BBB", "NEW"), symbols("CCC", "DDD")

@@ -4,9 +4,7 @@ bars with adjusted closes on only some days."""
 
 from __future__ import annotations
 
-import math
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from analytics.metrics.periods import Period
 from analytics.metrics.returns import ReturnsResult, compute_returns, member_paths, returns_of
 from analytics.metrics.targets import Target
 from analytics.services import Services
-from tests.source_doubles import Clock, MemorySource
+from tests.source_doubles import Clock, MemorySource, random_walk_bars
 
 D = date.fromisoformat
 #: US files end 2026-03-26, Hong Kong ones 2025-05-22: questions without an end leave the
@@ -106,26 +104,15 @@ def test_endpoint_paths_hold_a_few_bars_not_every_bar(services: Services) -> Non
         )  # fmt: skip
 
 
-def _walk(symbol: str, start: date, end: date) -> list[Bar]:
-    """Weekdays with some holidays; an adjusted close on about half the days."""
-    rng = random.Random(symbol)
-    price, bars, day = 100.0, [], start
-    while day <= end:
-        if day.weekday() < 5 and rng.random() > 0.05:
-            price *= math.exp(rng.gauss(0.0, 0.02))
-            adj = price * 0.97 if rng.random() < 0.5 else None
-            bars.append(Bar(day, price, adj_close=adj))
-        day += timedelta(days=1)
-    return bars
-
-
 def test_adjusted_closes_on_some_days_same_numbers_both_ways(tmp_path: Path) -> None:
     """Total return takes the adjusted close where a bar has one and the close where not:
     the endpoint path must pick the same bar and the same column as the every-bar path."""
     start, end = D("2015-01-01"), D("2025-05-22")
-    data = {s: _walk(s, start, end) for s in ("AAA", "BBB", "CCC")}
-    data["DDD"] = [Bar(b.day, b.close) for b in _walk("DDD", start, end)]  # no adj at all
-    data["NEW"] = _walk("NEW", D("2025-05-01"), end)  # too short for a year
+    data = {s: random_walk_bars(s, start, end) for s in ("AAA", "BBB", "CCC")}
+    data["DDD"] = [
+        Bar(b.day, b.close) for b in random_walk_bars("DDD", start, end)
+    ]  # no adj at all
+    data["NEW"] = random_walk_bars("NEW", D("2025-05-01"), end)  # too short for a year
     clock = Clock(datetime(2025, 5, 23, 12, tzinfo=UTC))
     market = MarketData(MarketCache(tmp_path / "c.sqlite3"), MemorySource(data), clock=clock)
     target = symbols("AAA", "BBB", "CCC", "DDD", "NEW")
