@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import pickle
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from analytics.charts import jobs
 from analytics.charts.workers import WorkerPool
+from analytics.data.memo import VersionedMemo
 
 if TYPE_CHECKING:
     from analytics.metrics.chartdata import ChartData
@@ -33,45 +33,37 @@ DEFAULT_CACHE_BYTES = 24 * 1024 * 1024
 
 
 class PngCache:
-    """Bytes by key, least recently used dropped first past ``limit`` bytes (thread-safe)."""
+    """Bytes by key, least recently used dropped first past ``limit`` bytes (thread-safe).
+
+    A :class:`~analytics.data.memo.VersionedMemo` whose version never changes: a key is a
+    digest of every input of the drawing, so new data is a new key, never a stale entry.
+    """
+
+    #: The one version every entry has.
+    _ALWAYS = 0
 
     def __init__(self, limit: int = DEFAULT_CACHE_BYTES) -> None:
-        self.limit = limit
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._memo: VersionedMemo[bytes] = VersionedMemo(limit, weight=len)
+
+    @property
+    def hits(self) -> int:
+        return self._memo.hits
+
+    @property
+    def misses(self) -> int:
+        return self._memo.misses
 
     def get(self, key: str) -> bytes | None:
-        with self._lock:
-            png = self._items.get(key)
-            if png is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return png
+        return self._memo.get(key, self._ALWAYS)
 
     def put(self, key: str, png: bytes) -> None:
-        if len(png) > self.limit:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            self._size -= len(old) if old is not None else 0
-            self._items[key] = png
-            self._size += len(png)
-            while self._size > self.limit:
-                _, dropped = self._items.popitem(last=False)
-                self._size -= len(dropped)
+        self._memo.put(key, self._ALWAYS, png)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._size = 0
+        self._memo.clear()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._memo)
 
 
 def job_key(fn: Callable[..., Any], *args: Any) -> str:
